@@ -1,0 +1,41 @@
+#include "support/test_support.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+namespace foresight::testing {
+namespace fs = std::filesystem;
+
+namespace {
+struct Cleaner {
+  std::mutex mu;
+  std::vector<fs::path> dirs;
+  ~Cleaner() {
+    for (auto& d : dirs) {
+      std::error_code ec;
+      fs::remove_all(d, ec);
+    }
+  }
+};
+Cleaner& cleaner() {
+  static Cleaner c;
+  return c;
+}
+}  // namespace
+
+fs::path scratch_dir(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  fs::path dir = fs::temp_directory_path() /
+                 ("foresight-test-" + std::to_string(::getpid()) + "-" + tag + "-" +
+                  std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::lock_guard<std::mutex> lock(cleaner().mu);
+  cleaner().dirs.push_back(dir);
+  return dir;
+}
+
+}  // namespace foresight::testing

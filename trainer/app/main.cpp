@@ -1,0 +1,38 @@
+// `foresight`: the desktop tool. Parses the command line and maps failures to exit codes;
+// the work lives in trainer/ and common/.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "common/dataset/sequence_reader.hpp"
+#include "common/util/logging.hpp"
+#include "trainer/cli/commands.hpp"
+#include "trainer/cli/exit_codes.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "foresight: action-conditioned video prediction (synthetic data, training, evaluation, "
+      "export, robot simulator)"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+  app.parse_complete_callback([&] { foresight::setup_logging(log_level); });
+  foresight::cli::add_data_command(app);
+  foresight::cli::add_train_command(app);
+  foresight::cli::add_eval_command(app);
+  foresight::cli::add_export_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? foresight::kExitOk : foresight::kExitUsage;
+  } catch (const foresight::DatasetError& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitBadData;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitFailure;
+  }
+  return foresight::kExitOk;
+}
