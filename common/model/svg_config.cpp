@@ -1,0 +1,48 @@
+#include "common/model/svg_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace foresight {
+
+int SvgConfig::channels_for(int base) const {
+  return std::max(1, static_cast<int>(std::lround(base * width)));
+}
+
+void SvgConfig::validate() const {
+  auto require = [](bool ok, const char* field, const char* why) {
+    if (!ok) throw std::invalid_argument(std::string("model config: ") + field + " " + why);
+  };
+  require(image_size == 64, "image_size", "must be 64 (the VGG-64 encoder)");
+  require(channels == 3, "channels", "must be 3");
+  require(cond_dim >= 0, "cond_dim", "must be >= 0");
+  require(g_dim > 0 && z_dim > 0 && rnn_size > 0, "g_dim/z_dim/rnn_size", "must be > 0");
+  require(predictor_layers > 0 && posterior_layers > 0 && prior_layers > 0, "*_layers",
+          "must be > 0");
+  require(width > 0 && width <= 4, "width", "must be in (0, 4]");
+  require(n_past >= 1, "n_past", "must be >= 1");
+  require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
+}
+
+#define FORESIGHT_SVG_FIELDS(X)                                                                 \
+  X(image_size) X(channels) X(cond_dim) X(g_dim) X(z_dim) X(rnn_size) X(predictor_layers)     \
+  X(posterior_layers) X(prior_layers) X(width) X(learned_prior) X(last_frame_skip) X(n_past) \
+  X(logvar_min) X(logvar_max)
+
+void to_json(nlohmann::json& j, const SvgConfig& c) {
+  j = nlohmann::json::object();
+#define X(f) j[#f] = c.f;
+  FORESIGHT_SVG_FIELDS(X)
+#undef X
+}
+
+void from_json(const nlohmann::json& j, SvgConfig& c) {
+#define X(f) \
+  if (j.contains(#f)) j.at(#f).get_to(c.f);
+  FORESIGHT_SVG_FIELDS(X)
+#undef X
+}
+
+}  // namespace foresight

@@ -1,0 +1,37 @@
+// The SVG network's shape: everything needed to rebuild the scripted module from weights.
+// Stored as JSON inside checkpoints and exported models.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+
+namespace foresight {
+
+struct SvgConfig {
+  int image_size = 64;       // VGG-64: 4 poolings to 4x4, then a 4x4 conv to a vector
+  int channels = 3;
+  int cond_dim = 7;          // action (4) ++ end-effector position (3)
+  int g_dim = 128;           // encoder output / frame predictor output
+  int z_dim = 64;            // latent per step
+  int rnn_size = 256;
+  int predictor_layers = 2;
+  int posterior_layers = 1;
+  int prior_layers = 1;
+  double width = 1.0;        // multiplies the VGG widths 64/128/256/512 (the tiny preset narrows it)
+  bool learned_prior = false;  // SVG-LP when true, SVG-FP (N(0, I)) otherwise
+  bool last_frame_skip = false;
+  int n_past = 2;            // conditioning frames the model was trained with
+  double logvar_min = -10.0;
+  double logvar_max = 10.0;
+
+  // Channel count of a VGG stage whose full-size width is `base` (64, 128, 256 or 512).
+  int channels_for(int base) const;
+  // Throws std::invalid_argument naming the field when a value is out of range.
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const SvgConfig& c);
+// Missing keys keep their defaults; a wrong type throws nlohmann::json::exception.
+void from_json(const nlohmann::json& j, SvgConfig& c);
+
+}  // namespace foresight

@@ -1,0 +1,217 @@
+#include "common/model/svg_model.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
+
+#include <cmath>
+#include <memory>
+
+namespace foresight {
+namespace {
+
+using torch::jit::Module;
+
+enum Activation : int64_t { kNone = 0, kLeakyRelu = 1, kTanh = 2, kSigmoid = 3 };
+
+struct Builder {
+  std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
+
+  Module make(const std::string& type) {
+    Module m("__torch__.foresight." + type, cu, /*shouldMangle=*/true);
+    m.register_attribute("training", c10::BoolType::get(), true);
+    return m;
+  }
+
+  static at::Tensor uniform(std::vector<int64_t> shape, int64_t fan_in) {
+    double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+    return at::empty(shape).uniform_(-bound, bound);
+  }
+
+  // conv (k x k) in -> out, or its transpose; optional BatchNorm; activation.
+  Module conv(int64_t in, int64_t out, int64_t k, int64_t padding, bool transposed, bool bn,
+              Activation act) {
+    Module m = make("ConvLayer");
+    // Conv2d weights are [out, in, k, k]; ConvTranspose2d weights are [in, out, k, k].
+    std::vector<int64_t> shape = transposed ? std::vector<int64_t>{in, out, k, k}
+                                            : std::vector<int64_t>{out, in, k, k};
+    int64_t fan_in = (transposed ? out : in) * k * k;  // as torch.nn's _calculate_fan_in_and_fan_out
+    m.register_parameter("weight", at::normal(0.0, 0.02, shape), false);
+    m.register_parameter("bias", uniform({out}, fan_in), false);
+    if (bn) {
+      m.register_parameter("bn_weight", at::normal(1.0, 0.02, {out}), false);
+      m.register_parameter("bn_bias", at::zeros({out}), false);
+      m.register_buffer("running_mean", at::zeros({out}));
+      m.register_buffer("running_var", at::ones({out}));
+    } else {
+      for (const char* name : {"bn_weight", "bn_bias", "running_mean", "running_var"}) {
+        m.register_buffer(name, at::empty({0}));
+      }
+    }
+    m.register_attribute("transposed", c10::BoolType::get(), transposed);
+    m.register_attribute("padding", c10::IntType::get(), padding);
+    m.register_attribute("has_bn", c10::BoolType::get(), bn);
+    m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    m.define(model_script("conv_layer"));
+    return m;
+  }
+
+  Module vgg(int64_t in, int64_t out) { return conv(in, out, 3, 1, false, true, kLeakyRelu); }
+
+  Module encoder(const SvgConfig& c) {
+    const int64_t w1 = c.channels_for(64), w2 = c.channels_for(128), w3 = c.channels_for(256),
+                  w4 = c.channels_for(512);
+    Module m = make("VggEncoder");
+    m.register_module("c1_0", vgg(c.channels, w1));
+    m.register_module("c1_1", vgg(w1, w1));
+    m.register_module("c2_0", vgg(w1, w2));
+    m.register_module("c2_1", vgg(w2, w2));
+    m.register_module("c3_0", vgg(w2, w3));
+    m.register_module("c3_1", vgg(w3, w3));
+    m.register_module("c3_2", vgg(w3, w3));
+    m.register_module("c4_0", vgg(w3, w4));
+    m.register_module("c4_1", vgg(w4, w4));
+    m.register_module("c4_2", vgg(w4, w4));
+    m.register_module("c5", conv(w4, c.g_dim, 4, 0, false, true, kTanh));
+    m.define(model_script("vgg_encoder"));
+    return m;
+  }
+
+  Module decoder(const SvgConfig& c) {
+    const int64_t w1 = c.channels_for(64), w2 = c.channels_for(128), w3 = c.channels_for(256),
+                  w4 = c.channels_for(512);
+    Module m = make("VggDecoder");
+    m.register_module("upc1", conv(c.g_dim, w4, 4, 0, true, true, kLeakyRelu));
+    m.register_module("upc2_0", vgg(w4 * 2, w4));
+    m.register_module("upc2_1", vgg(w4, w4));
+    m.register_module("upc2_2", vgg(w4, w3));
+    m.register_module("upc3_0", vgg(w3 * 2, w3));
+    m.register_module("upc3_1", vgg(w3, w3));
+    m.register_module("upc3_2", vgg(w3, w2));
+    m.register_module("upc4_0", vgg(w2 * 2, w2));
+    m.register_module("upc4_1", vgg(w2, w1));
+    m.register_module("upc5_0", vgg(w1 * 2, w1));
+    m.register_module("upc5_1", conv(w1, c.channels, 3, 1, true, false, kSigmoid));
+    m.define(model_script("vgg_decoder"));
+    return m;
+  }
+
+  // Embed + stacked LSTM cells; weights of all layers stacked along dim 0.
+  void lstm_core(Module& m, int64_t in, int64_t hidden, int64_t layers) {
+    m.register_parameter("embed_weight", uniform({hidden, in}, in), false);
+    m.register_parameter("embed_bias", uniform({hidden}, in), false);
+    m.register_parameter("w_ih", uniform({layers, 4 * hidden, hidden}, hidden), false);
+    m.register_parameter("w_hh", uniform({layers, 4 * hidden, hidden}, hidden), false);
+    m.register_parameter("b_ih", uniform({layers, 4 * hidden}, hidden), false);
+    m.register_parameter("b_hh", uniform({layers, 4 * hidden}, hidden), false);
+    m.register_attribute("n_layers", c10::IntType::get(), layers);
+  }
+
+  Module lstm(int64_t in, int64_t out, int64_t hidden, int64_t layers) {
+    Module m = make("LstmStack");
+    lstm_core(m, in, hidden, layers);
+    m.register_parameter("out_weight", uniform({out, hidden}, hidden), false);
+    m.register_parameter("out_bias", uniform({out}, hidden), false);
+    m.define(model_script("lstm_stack"));
+    return m;
+  }
+
+  Module gaussian_lstm(int64_t in, int64_t out, int64_t hidden, int64_t layers,
+                       const SvgConfig& c) {
+    Module m = make("GaussianLstm");
+    lstm_core(m, in, hidden, layers);
+    m.register_parameter("mu_weight", uniform({out, hidden}, hidden), false);
+    m.register_parameter("mu_bias", uniform({out}, hidden), false);
+    m.register_parameter("logvar_weight", uniform({out, hidden}, hidden), false);
+    m.register_parameter("logvar_bias", uniform({out}, hidden), false);
+    m.register_attribute("logvar_min", c10::FloatType::get(), c.logvar_min);
+    m.register_attribute("logvar_max", c10::FloatType::get(), c.logvar_max);
+    m.define(model_script("gaussian_lstm"));
+    return m;
+  }
+};
+
+std::vector<c10::IValue> to_ivalues(std::initializer_list<c10::IValue> values) { return values; }
+
+c10::List<at::Tensor> to_list(const std::vector<at::Tensor>& v) { return c10::List<at::Tensor>(v); }
+
+std::vector<at::Tensor> to_vector(const c10::IValue& v) { return v.toTensorVector(); }
+
+}  // namespace
+
+torch::jit::Module build_svg_module(const SvgConfig& c) {
+  c.validate();
+  at::NoGradGuard no_grad;
+  Builder b;
+  Module m = b.make("Svg");
+  m.register_module("enc", b.encoder(c));
+  m.register_module("dec", b.decoder(c));
+  m.register_module("pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size,
+                                   c.predictor_layers));
+  m.register_module("post", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, c));
+  m.register_module("prior_net",
+                    b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.prior_layers, c));
+  m.register_attribute("g_dim", c10::IntType::get(), c.g_dim);
+  m.register_attribute("z_dim", c10::IntType::get(), c.z_dim);
+  m.register_attribute("learned_prior", c10::BoolType::get(), c.learned_prior);
+  m.register_attribute("last_frame_skip", c10::BoolType::get(), c.last_frame_skip);
+  m.define(model_script("svg"));
+  for (auto p : m.parameters()) p.set_requires_grad(true);
+  return m;
+}
+
+SvgModel::SvgModel(torch::jit::Module module, SvgConfig config)
+    : module_(std::move(module)), config_(std::move(config)) {}
+
+State SvgModel::init_state(int64_t batch) {
+  return to_vector(module_.get_method("init_state")(to_ivalues({batch})));
+}
+
+std::pair<at::Tensor, std::vector<at::Tensor>> SvgModel::encode(const at::Tensor& x) {
+  auto out = module_.get_method("encode")(to_ivalues({x})).toTuple();
+  return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
+}
+
+at::Tensor SvgModel::decode(const at::Tensor& h, const std::vector<at::Tensor>& skips) {
+  return module_.get_method("decode")(to_ivalues({h, to_list(skips)})).toTensor();
+}
+
+std::tuple<at::Tensor, at::Tensor, State> SvgModel::posterior(const at::Tensor& h_target,
+                                                              const State& s) {
+  auto out = module_.get_method("posterior")(to_ivalues({h_target, to_list(s)})).toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
+          to_vector(out->elements()[2])};
+}
+
+std::tuple<at::Tensor, at::Tensor, State> SvgModel::prior(const at::Tensor& h_prev,
+                                                          const State& s) {
+  auto out = module_.get_method("prior")(to_ivalues({h_prev, to_list(s)})).toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
+          to_vector(out->elements()[2])};
+}
+
+at::Tensor SvgModel::sample(const at::Tensor& mu, const at::Tensor& logvar,
+                            const at::Tensor& noise) {
+  return module_.get_method("sample")(to_ivalues({mu, logvar, noise})).toTensor();
+}
+
+std::pair<at::Tensor, State> SvgModel::predict_step(const at::Tensor& h_prev, const at::Tensor& z,
+                                                    const at::Tensor& cond, const State& s) {
+  auto out = module_.get_method("predict_step")(to_ivalues({h_prev, z, cond, to_list(s)})).toTuple();
+  return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
+}
+
+std::pair<at::Tensor, State> SvgModel::step(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                                            const at::Tensor& conds, const State& s, bool first,
+                                            const at::Tensor& noise) {
+  auto out = module_.get_method("step")(
+      to_ivalues({x_obs, cond_prev, conds, to_list(s), first, noise})).toTuple();
+  return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
+}
+
+std::vector<at::Tensor> SvgModel::parameters() const {
+  std::vector<at::Tensor> params;
+  for (const auto& p : module_.parameters()) params.push_back(p);
+  return params;
+}
+
+}  // namespace foresight

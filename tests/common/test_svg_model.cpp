@@ -1,0 +1,120 @@
+// The scripted SVG module: shapes through every method, both priors, the width multiplier, and
+// that the stateless step observes and forks state as documented.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "common/model/svg_model.hpp"
+
+namespace foresight {
+namespace {
+
+SvgConfig small_config(bool learned_prior) {
+  SvgConfig c;
+  c.width = 0.125;
+  c.g_dim = 16;
+  c.z_dim = 4;
+  c.rnn_size = 32;
+  c.learned_prior = learned_prior;
+  return c;
+}
+
+TEST(SvgModel, EncodeDecodeShapes) {
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(false));
+  model.train(false);
+  auto x = at::rand({3, 3, 64, 64});
+  auto [h, skips] = model.encode(x);
+  EXPECT_EQ(h.sizes(), (std::vector<int64_t>{3, 16}));
+  ASSERT_EQ(skips.size(), 4u);
+  EXPECT_EQ(skips[0].sizes(), (std::vector<int64_t>{3, 8, 64, 64}));
+  EXPECT_EQ(skips[1].sizes(), (std::vector<int64_t>{3, 16, 32, 32}));
+  EXPECT_EQ(skips[2].sizes(), (std::vector<int64_t>{3, 32, 16, 16}));
+  EXPECT_EQ(skips[3].sizes(), (std::vector<int64_t>{3, 64, 8, 8}));
+  EXPECT_LE(h.abs().max().item<float>(), 1.0f);  // tanh output
+  auto y = model.decode(h, skips);
+  EXPECT_EQ(y.sizes(), x.sizes());
+  EXPECT_GE(y.min().item<float>(), 0.0f);
+  EXPECT_LE(y.max().item<float>(), 1.0f);
+}
+
+TEST(SvgModel, FullSizeParameterCountMatchesReference) {
+  // The reference vgg_64 encoder+decoder and LSTMs at g 128, z 64, rnn 256 (learned prior).
+  at::manual_seed(0);
+  SvgConfig c;
+  c.learned_prior = true;
+  auto model = SvgModel::create(c);
+  int64_t n = 0;
+  for (auto& p : model.parameters()) n += p.numel();
+  // Counted from the reference vgg_64 layout: conv weight + bias, BatchNorm weight + bias.
+  auto conv = [](int64_t in, int64_t out, int64_t k, bool bn) {
+    return in * out * k * k + out + (bn ? 2 * out : 0);
+  };
+  int64_t encoder = conv(3, 64, 3, 1) + conv(64, 64, 3, 1) + conv(64, 128, 3, 1) +
+                    conv(128, 128, 3, 1) + conv(128, 256, 3, 1) + 2 * conv(256, 256, 3, 1) +
+                    conv(256, 512, 3, 1) + 2 * conv(512, 512, 3, 1) + conv(512, 128, 4, 1);
+  int64_t decoder = conv(128, 512, 4, 1) + conv(1024, 512, 3, 1) + conv(512, 512, 3, 1) +
+                    conv(512, 256, 3, 1) + conv(512, 256, 3, 1) + conv(256, 256, 3, 1) +
+                    conv(256, 128, 3, 1) + conv(256, 128, 3, 1) + conv(128, 64, 3, 1) +
+                    conv(128, 64, 3, 1) + conv(64, 3, 3, 0);
+  auto lstm_cells = [](int64_t layers, int64_t h) { return layers * (2 * 4 * h * h + 2 * 4 * h); };
+  int64_t predictor = (128 + 64 + 7) * 256 + 256 + lstm_cells(2, 256) + 256 * 128 + 128;
+  int64_t gaussian = 128 * 256 + 256 + lstm_cells(1, 256) + 2 * (256 * 64 + 64);
+  EXPECT_EQ(n, encoder + decoder + predictor + 2 * gaussian);
+  for (auto& p : model.parameters()) EXPECT_TRUE(p.requires_grad());
+}
+
+TEST(SvgModel, FixedPriorIsStandardNormal) {
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(false));
+  auto state = model.init_state(2);
+  auto [mu, logvar, s2] = model.prior(at::rand({2, 16}), state);
+  EXPECT_EQ(mu.abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(logvar.abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(mu.sizes(), (std::vector<int64_t>{2, 4}));
+}
+
+TEST(SvgModel, LearnedPriorAndPosteriorAdvanceTheirState) {
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(true));
+  auto state = model.init_state(2);
+  ASSERT_EQ(state.size(), 7u);
+  auto h = at::rand({2, 16});
+  auto [mu_p, lv_p, s1] = model.prior(h, state);
+  EXPECT_GT(s1[4].abs().sum().item<float>(), 0.0f);      // prior LSTM moved
+  EXPECT_EQ(s1[2].abs().sum().item<float>(), 0.0f);      // posterior untouched
+  auto [mu_q, lv_q, s2] = model.posterior(h, s1);
+  EXPECT_GT(s2[2].abs().sum().item<float>(), 0.0f);
+  EXPECT_LE(lv_q.max().item<float>(), 10.0f);
+  EXPECT_GE(lv_q.min().item<float>(), -10.0f);
+  auto z = model.sample(mu_q, lv_q, at::zeros_like(mu_q));
+  EXPECT_TRUE(at::allclose(z, mu_q));
+  auto [h_pred, s3] = model.predict_step(h, z, at::rand({2, 7}), s2);
+  EXPECT_EQ(h_pred.sizes(), (std::vector<int64_t>{2, 16}));
+  EXPECT_GT(s3[0].abs().sum().item<float>(), 0.0f);
+}
+
+TEST(SvgModel, StepObservesAndRollsOut) {
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(true));
+  model.train(false);
+  at::NoGradGuard no_grad;
+  auto state = model.init_state(1);
+  auto x0 = at::rand({1, 3, 64, 64});
+  auto conds = at::rand({3, 1, 7});
+  auto noise = at::randn({4, 1, 4});
+  auto [p0, s0] = model.step(x0, at::zeros({1, 7}), conds, state, true, noise);
+  EXPECT_EQ(p0.sizes(), (std::vector<int64_t>{3, 1, 3, 64, 64}));
+  // The first observation only records the encoding; the recurrent state stays at zero.
+  EXPECT_EQ(s0[0].abs().sum().item<float>(), 0.0f);
+  EXPECT_GT(s0[6].abs().sum().item<float>(), 0.0f);
+  auto [p1, s1] = model.step(at::rand({1, 3, 64, 64}), conds[0], conds, s0, false, noise);
+  EXPECT_GT(s1[0].abs().sum().item<float>(), 0.0f);
+  // Same inputs, same noise: same predictions (the fork does not leak into the state).
+  auto [p1b, s1b] = model.step(at::rand({1, 3, 64, 64}) * 0 + x0, conds[0], conds, s0, false, noise);
+  auto [p1c, s1c] = model.step(x0, conds[0], conds, s0, false, noise);
+  EXPECT_TRUE(at::allclose(p1b, p1c));
+  EXPECT_TRUE(at::allclose(s1b[0], s1c[0]));
+}
+
+}  // namespace
+}  // namespace foresight
