@@ -37,7 +37,9 @@ void ProgressBar::tick(int64_t n, const std::string& status) {
   auto now = std::chrono::steady_clock::now();
   // A TTY is redrawn at most 10 times a second; a log file gets a line every 10 seconds.
   double since = std::chrono::duration<double>(now - last_draw_).count();
-  if (done_ == total_ || since >= (tty_ ? 0.1 : 10.0)) {
+  if (done_ == total_) {
+    finish();  // the last tick draws the final line once
+  } else if (since >= (tty_ ? 0.1 : 10.0)) {
     last_draw_ = now;
     draw(false);
   }
