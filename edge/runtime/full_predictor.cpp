@@ -1,0 +1,70 @@
+// Predictor on the full TorchScript runtime (.pt, torch::jit::load): needed for CUDA (a Jetson's
+// GPU); inputs move to the module's device, results stay there.
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+#include "edge/runtime/predictor_loading.hpp"
+
+namespace foresight::runtime_detail {
+namespace {
+
+class FullPredictor final : public Predictor {
+ public:
+  FullPredictor(torch::jit::Module module, ModelMetadata metadata, at::Device device)
+      : module_(std::move(module)), metadata_(std::move(metadata)), device_(device) {}
+
+  const ModelMetadata& metadata() const override { return metadata_; }
+  std::string runtime() const override { return "full"; }
+
+  RecurrentState init_state(int64_t batch) override {
+    c10::InferenceMode inference;
+    return module_.get_method("init_state")({c10::IValue(batch)}).toTensorVector();
+  }
+
+  std::pair<at::Tensor, RecurrentState> step(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                                             const at::Tensor& conds, const RecurrentState& state,
+                                             bool first, const at::Tensor& noise) override {
+    c10::InferenceMode inference;
+    RecurrentState on_device;
+    on_device.reserve(state.size());
+    for (const auto& t : state) on_device.push_back(t.to(device_));
+    auto out = module_.get_method("step")({x_obs.to(device_), cond_prev.to(device_),
+                                           conds.to(device_), c10::List<at::Tensor>(on_device),
+                                           first, noise.to(device_)});
+    auto tuple = out.toTuple();
+    return {tuple->elements()[0].toTensor(), tuple->elements()[1].toTensorVector()};
+  }
+
+ private:
+  torch::jit::Module module_;
+  ModelMetadata metadata_;
+  at::Device device_;
+};
+
+}  // namespace
+
+std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file,
+                                               ModelMetadata metadata, const std::string& device) {
+  if (device == "cuda" && !at::hasCUDA()) {
+    throw std::runtime_error("--device cuda: this LibTorch has no CUDA support or no GPU is visible");
+  }
+  const at::Device dev = device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  try {
+    torch::jit::ExtraFilesMap extra;
+    torch::jit::Module module = torch::jit::load(file.string(), dev, extra);
+    for (const char* method : {"init_state", "step"}) {
+      if (!module.find_method(method)) {
+        throw ModelLoadError(file.string() + ": the model has no `" + method +
+                             "` method (not an SVG export?)");
+      }
+    }
+    module.eval();
+    return std::make_unique<FullPredictor>(std::move(module), std::move(metadata), dev);
+  } catch (...) {
+    rethrow_as_load_error(file);
+  }
+}
+
+}  // namespace foresight::runtime_detail

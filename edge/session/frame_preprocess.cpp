@@ -1,0 +1,114 @@
+#include "edge/session/frame_preprocess.hpp"
+
+#include <ATen/ATen.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace foresight {
+
+cv::Mat decode_frame(const Image& image) {
+  const std::string name = to_string(image.encoding);
+  if (image.bytes.empty()) {
+    throw ProtocolError(ErrorCode::malformed_payload, "frame: the image has no bytes");
+  }
+  cv::Mat rgb;
+  if (image.encoding == ImageEncoding::raw_rgb) {
+    const uint64_t expected = uint64_t{image.width} * image.height * 3;
+    if (image.width == 0 || image.height == 0 || image.bytes.size() != expected) {
+      throw ProtocolError(ErrorCode::malformed_payload,
+                          "frame: raw_rgb " + std::to_string(image.width) + "x" +
+                              std::to_string(image.height) + " needs " + std::to_string(expected) +
+                              " bytes, got " + std::to_string(image.bytes.size()));
+    }
+    // cv::Mat wants non-const data; clone() copies it out before anything could write.
+    rgb = cv::Mat(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC3,
+                  const_cast<uint8_t*>(image.bytes.data()))
+              .clone();
+    return rgb;
+  }
+  cv::Mat bgr;
+  try {
+    bgr = cv::imdecode(cv::Mat(1, static_cast<int>(image.bytes.size()), CV_8UC1,
+                               const_cast<uint8_t*>(image.bytes.data())),
+                       cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+    bgr.release();  // OpenCV throws for some corrupt files and returns empty for others
+  }
+  if (bgr.empty()) {
+    throw ProtocolError(ErrorCode::malformed_payload,
+                        "frame: the " + name + " data does not decode as an image");
+  }
+  if ((image.width != 0 && static_cast<int>(image.width) != bgr.cols) ||
+      (image.height != 0 && static_cast<int>(image.height) != bgr.rows)) {
+    throw ProtocolError(ErrorCode::malformed_payload,
+                        "frame: declared " + std::to_string(image.width) + "x" +
+                            std::to_string(image.height) + " but the " + name + " is " +
+                            std::to_string(bgr.cols) + "x" + std::to_string(bgr.rows));
+  }
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+cv::Mat center_crop_square(const cv::Mat& rgb) {
+  const int side = std::min(rgb.cols, rgb.rows);
+  return rgb(cv::Rect((rgb.cols - side) / 2, (rgb.rows - side) / 2, side, side));
+}
+
+at::Tensor to_model_input(const cv::Mat& rgb, int size) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) {
+    throw std::invalid_argument("to_model_input: want a non-empty CV_8UC3 image");
+  }
+  cv::Mat square = center_crop_square(rgb);
+  cv::Mat resized;
+  if (square.cols == size) {
+    resized = square.clone();  // also makes the crop contiguous
+  } else {
+    cv::resize(square, resized, cv::Size(size, size), 0, 0,
+               square.cols > size ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
+  at::Tensor hwc = at::from_blob(resized.data, {size, size, 3}, at::kByte);
+  return hwc.permute({2, 0, 1}).to(at::kFloat).div_(255.0).contiguous();
+}
+
+cv::Mat to_rgb8(const at::Tensor& chw) {
+  at::Tensor hwc = chw.detach()
+                       .to(at::kCPU, at::kFloat)
+                       .clamp(0.0, 1.0)
+                       .mul(255.0)
+                       .round()
+                       .to(at::kByte)
+                       .permute({1, 2, 0})
+                       .contiguous();
+  cv::Mat view(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3,
+               hwc.data_ptr<uint8_t>());
+  return view.clone();
+}
+
+namespace {
+
+std::vector<uint8_t> encode(const cv::Mat& rgb, const char* ext, const std::vector<int>& params) {
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uint8_t> out;
+  if (!cv::imencode(ext, bgr, out, params)) {
+    throw std::runtime_error(std::string("cannot encode a ") + ext + " image");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode_png(const cv::Mat& rgb) {
+  // Level 1: predictions are tiny and sent every step; speed beats the last few bytes.
+  return encode(rgb, ".png", {cv::IMWRITE_PNG_COMPRESSION, 1});
+}
+
+std::vector<uint8_t> encode_jpeg(const cv::Mat& rgb, int quality) {
+  return encode(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, quality});
+}
+
+}  // namespace foresight

@@ -1,0 +1,35 @@
+// Camera frames into model input: decode (JPEG, PNG or raw RGB), center-crop to a square,
+// resize to the model's image_size, and lay out as an RGB float tensor in [0, 1]. Also the way
+// back (tensor to 8-bit image) for encoding predictions and views.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <vector>
+
+#include "common/protocol/messages.hpp"
+
+namespace foresight {
+
+// Returns the image as CV_8UC3 in R,G,B order. Throws ProtocolError(malformed_payload) when the
+// bytes do not decode, or when the declared width/height (non-zero) differ from the decoded size.
+cv::Mat decode_frame(const Image& image);
+
+// The largest centred square of `rgb` (a view, not a copy).
+cv::Mat center_crop_square(const cv::Mat& rgb);
+
+// [3, size, size] float32 in [0, 1] from a CV_8UC3 RGB image of any shape: center-cropped, then
+// resized (area filter when shrinking, bilinear when enlarging). Throws std::invalid_argument for
+// an empty image or another type.
+at::Tensor to_model_input(const cv::Mat& rgb, int size);
+
+// CV_8UC3 RGB from a [3, H, W] float tensor (any device), clamped to [0, 1] and rounded.
+cv::Mat to_rgb8(const at::Tensor& chw);
+
+// Encodes a CV_8UC3 RGB image. Throws std::runtime_error if OpenCV cannot encode it.
+std::vector<uint8_t> encode_png(const cv::Mat& rgb);
+std::vector<uint8_t> encode_jpeg(const cv::Mat& rgb, int quality = 85);
+
+}  // namespace foresight

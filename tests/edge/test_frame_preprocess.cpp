@@ -1,0 +1,83 @@
+// Frames into model input: decoding each encoding, center crop, resize, value range; bad images
+// are ProtocolErrors.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "edge/session/frame_preprocess.hpp"
+
+namespace foresight {
+namespace {
+
+cv::Mat gradient(int w, int h) {
+  cv::Mat m(h, w, CV_8UC3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) m.at<cv::Vec3b>(y, x) = cv::Vec3b(x % 256, y % 256, 200);
+  }
+  return m;
+}
+
+Image image_of(ImageEncoding enc, const cv::Mat& rgb) {
+  Image img;
+  img.encoding = enc;
+  if (enc == ImageEncoding::png) img.bytes = encode_png(rgb);
+  if (enc == ImageEncoding::jpeg) img.bytes = encode_jpeg(rgb, 95);
+  if (enc == ImageEncoding::raw_rgb) {
+    img.width = rgb.cols;
+    img.height = rgb.rows;
+    img.bytes.assign(rgb.data, rgb.data + rgb.total() * 3);
+  }
+  return img;
+}
+
+TEST(FramePreprocess, DecodesEveryEncodingInRgbOrder) {
+  const cv::Mat src = gradient(40, 30);
+  for (auto enc : {ImageEncoding::png, ImageEncoding::raw_rgb, ImageEncoding::jpeg}) {
+    cv::Mat got = decode_frame(image_of(enc, src));
+    ASSERT_EQ(got.size(), src.size());
+    ASSERT_EQ(got.type(), CV_8UC3);
+    const double tol = enc == ImageEncoding::jpeg ? 12.0 : 0.0;
+    EXPECT_LE(cv::norm(got, src, cv::NORM_INF), tol) << to_string(enc);
+    EXPECT_NEAR(got.at<cv::Vec3b>(5, 5)[2], 200, tol);  // blue channel stays third
+  }
+}
+
+TEST(FramePreprocess, UndecodableOrMisdeclaredImagesAreMalformed) {
+  Image junk;
+  junk.encoding = ImageEncoding::jpeg;
+  junk.bytes = {0xff, 0xd8, 0x00, 0x01, 0x02};
+  try {
+    decode_frame(junk);
+    FAIL();
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::malformed_payload);
+  }
+  Image png = image_of(ImageEncoding::png, gradient(32, 32));
+  png.width = 64;
+  png.height = 64;
+  EXPECT_THROW(decode_frame(png), ProtocolError);
+  Image raw = image_of(ImageEncoding::raw_rgb, gradient(8, 8));
+  raw.bytes.pop_back();
+  EXPECT_THROW(decode_frame(raw), ProtocolError);
+}
+
+TEST(FramePreprocess, CentreCropsThenResizesToTheModelSize) {
+  cv::Mat wide(60, 100, CV_8UC3, cv::Scalar(255, 0, 0));
+  wide(cv::Rect(20, 0, 60, 60)).setTo(cv::Scalar(0, 255, 0));  // the centre square is green
+  at::Tensor x = to_model_input(wide, 64);
+  ASSERT_EQ(x.sizes(), (at::IntArrayRef{3, 64, 64}));
+  EXPECT_EQ(x.scalar_type(), at::kFloat);
+  EXPECT_NEAR(x[0].max().item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(x[1].min().item<double>(), 1.0, 1e-6);
+  at::Tensor same = to_model_input(gradient(64, 64), 64);
+  EXPECT_NEAR(same[0][0][10].item<double>(), 10 / 255.0, 1e-6);
+}
+
+TEST(FramePreprocess, TensorsRoundTripToImages) {
+  at::Tensor t = at::rand({3, 16, 16});
+  cv::Mat rgb = to_rgb8(t);
+  at::Tensor back = to_model_input(rgb, 16);
+  EXPECT_LE((back - t).abs().max().item<double>(), 0.5 / 255 + 1e-6);
+}
+
+}  // namespace
+}  // namespace foresight

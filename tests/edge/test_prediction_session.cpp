@@ -1,0 +1,269 @@
+// PredictionSession: pairing FRAME and TELEMETRY by seq, newest-step-only scheduling, the reset
+// rules, warm-up, samples and plans, online PSNR, views, and refusing input the model cannot take.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "edge/runtime/predictor.hpp"
+#include "edge/stream/edge_metrics.hpp"
+#include "edge/stream/view_hub.hpp"
+#include "session_helpers.hpp"
+#include "tiny_model.hpp"
+
+namespace foresight {
+namespace {
+using namespace std::chrono_literals;
+using testing::camera_frame;
+using testing::telemetry_of;
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void make(SessionOptions opt = {}, testing::TinyModelSpec spec = {}) {
+    if (opt.seed == 0) opt.seed = 42;
+    std::shared_ptr<Predictor> p = load_predictor(testing::tiny_model(".ptl", spec));
+    session = std::make_unique<PredictionSession>(p, opt, &hub, &metrics);
+  }
+  void start() { session->start(collector.sink()); }
+  // Sends step `seq` of the world (frame first unless telemetry_first) and advances the world.
+  void send_step(uint64_t seq, uint32_t episode = 1, bool telemetry_first = false) {
+    if (telemetry_first) session->on_telemetry(seq, telemetry_of(world, episode), 7);
+    session->on_frame(seq, 1000 + seq, camera_frame(world.render()), 7);
+    if (!telemetry_first) session->on_telemetry(seq, telemetry_of(world, episode), 7);
+    world.step();
+  }
+  std::vector<StepResult> settle() {
+    EXPECT_TRUE(session->wait_idle(20s));
+    return collector.take();
+  }
+
+  PushingWorld world{5};
+  ViewHub hub;
+  EdgeMetrics metrics;
+  testing::ResultCollector collector;
+  std::unique_ptr<PredictionSession> session;
+};
+
+TEST_F(SessionTest, PairsFrameAndTelemetryOfTheSameSeqInEitherOrder) {
+  make();
+  start();
+  send_step(1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].frame_seq, 1u);
+  EXPECT_EQ(r[0].timestamp_ns, 1001u);
+  EXPECT_EQ(r[0].source, 7u);
+  EXPECT_TRUE(r[0].reset);
+  EXPECT_FALSE(r[0].psnr.has_value());
+  ASSERT_EQ(r[0].images.size(), 1u);
+  EXPECT_EQ(r[0].images[0].k, 1u);
+  EXPECT_EQ(r[0].images[0].sample, 0);
+  cv::Mat png = cv::imdecode(r[0].images[0].image.bytes, cv::IMREAD_COLOR);
+  EXPECT_EQ(png.cols, 64);
+  EXPECT_EQ(png.rows, 64);
+
+  send_step(2, 1, /*telemetry_first=*/true);
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].frame_seq, 2u);
+  EXPECT_FALSE(r[0].reset);
+  ASSERT_TRUE(r[0].psnr.has_value());
+  ASSERT_TRUE(r[0].copy_last_psnr.has_value());
+  EXPECT_GT(*r[0].psnr, 0.0);
+  EXPECT_GT(r[0].latency_ms, 0.0);
+  EXPECT_EQ(metrics.steps_predicted.load(), 2u);
+}
+
+TEST_F(SessionTest, AStepWaitsForBothPartsAndOlderIncompleteStepsAreDropped) {
+  make();
+  start();
+  const cv::Mat img = world.render();
+  session->on_frame(3, 0, camera_frame(img), 1);
+  session->on_telemetry(4, telemetry_of(world), 1);
+  EXPECT_TRUE(settle().empty());
+  session->on_frame(4, 0, camera_frame(img), 1);  // completes 4; 3 (frame only) is dropped
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].frame_seq, 4u);
+  EXPECT_EQ(metrics.dropped.load(), 1u);
+  session->on_telemetry(3, telemetry_of(world), 1);  // its frame is gone: nothing completes
+  EXPECT_TRUE(settle().empty());
+}
+
+TEST_F(SessionTest, TheWorkerTakesOnlyTheNewestCompleteStep) {
+  make();
+  for (uint64_t s = 1; s <= 5; ++s) send_step(s);  // not started: they pile into one slot
+  EXPECT_EQ(metrics.dropped.load(), 4u);
+  start();
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].frame_seq, 5u);
+  EXPECT_EQ(metrics.steps_completed.load(), 5u);
+}
+
+TEST_F(SessionTest, ResetsOnGapNewEpisodeResetAndRepeat) {
+  make();
+  start();
+  std::vector<bool> resets;
+  auto step = [&](uint64_t seq, uint32_t episode) {
+    send_step(seq, episode);
+    auto r = settle();
+    EXPECT_EQ(r.size(), 1u) << seq;
+    if (!r.empty()) resets.push_back(r[0].reset);
+  };
+  step(1, 1);            // first: reset
+  step(2, 1);            // consecutive
+  step(4, 1);            // gap > 1
+  step(5, 2);            // new episode
+  session->on_reset();
+  step(6, 2);            // RESET
+  step(7, 2);            // consecutive
+  step(7, 2);            // repeat
+  EXPECT_EQ(resets, (std::vector<bool>{true, false, true, true, true, false, true}));
+  EXPECT_EQ(metrics.resets.load(), 5u);
+}
+
+TEST_F(SessionTest, PredictionsResumeAfterNPastSteps) {
+  testing::TinyModelSpec spec;
+  spec.n_past = 2;
+  make({}, spec);
+  start();
+  send_step(1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].images.empty());
+  send_step(2);
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].images.size(), 1u);
+  EXPECT_FALSE(r[0].psnr.has_value());  // step 1's prediction was not emitted
+  send_step(3);
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].psnr.has_value());
+  send_step(9);  // gap: warm up again
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].images.empty());
+}
+
+TEST_F(SessionTest, SamplesGiveEachSampleAndTheirMeanAndStd) {
+  SessionOptions opt;
+  opt.samples = 3;
+  make(opt);
+  start();
+  send_step(1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  std::vector<int32_t> samples;
+  for (const auto& img : r[0].images) samples.push_back(img.sample);
+  EXPECT_EQ(samples, (std::vector<int32_t>{0, 1, 2, Prediction::kMeanSample,
+                                            Prediction::kStdSample}));
+}
+
+TEST_F(SessionTest, WithoutSampleImagesOnlyMeanAndStdAreEmitted) {
+  SessionOptions opt;
+  opt.samples = 2;
+  opt.sample_images = false;
+  opt.encoding = ImageEncoding::jpeg;
+  make(opt);
+  start();
+  send_step(1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].images.size(), 2u);
+  EXPECT_EQ(r[0].images[0].image.encoding, ImageEncoding::jpeg);
+  EXPECT_EQ(r[0].images[1].sample, Prediction::kStdSample);
+}
+
+Plan plan_of(int steps) {
+  Plan p;
+  for (int i = 0; i < steps; ++i) {
+    p.steps.push_back({{0.01f * i, 0, 0, 1}, {0.1f, 0.1f, 0.05f}});
+  }
+  return p;
+}
+
+TEST_F(SessionTest, APlanExtendsTheRolloutUpToMaxHorizon) {
+  SessionOptions opt;
+  opt.max_horizon = 3;
+  make(opt);
+  start();
+  session->on_plan(1, plan_of(1), 7);
+  send_step(1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].images.size(), 2u);  // k = 1 from the telemetry, k = 2 from the plan
+  EXPECT_EQ(r[0].images[1].k, 2u);
+  session->on_plan(2, plan_of(5), 7);
+  send_step(2);
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].images.size(), 3u);  // capped
+  session->on_plan(2, plan_of(5), 7);  // for a step already run: ignored
+  send_step(3);
+  r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].images.size(), 1u);
+}
+
+template <typename Fn>
+void expect_protocol_error(Fn fn, ErrorCode code) {
+  try {
+    fn();
+    ADD_FAILURE() << "no ProtocolError " << to_string(code);
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+  }
+}
+
+TEST_F(SessionTest, RefusesInputTheModelCannotTake) {
+  make();
+  Telemetry t = telemetry_of(world);
+  t.action.pop_back();
+  expect_protocol_error([&] { session->on_telemetry(1, t, 1); }, ErrorCode::dimension_mismatch);
+  t = telemetry_of(world);
+  t.position[1] = std::numeric_limits<float>::quiet_NaN();
+  expect_protocol_error([&] { session->on_telemetry(1, t, 1); }, ErrorCode::non_finite);
+  Frame label = camera_frame(world.render());
+  label.kind = FrameKind::label;
+  expect_protocol_error([&] { session->on_frame(1, 0, label, 1); }, ErrorCode::unexpected_message);
+  Frame junk;
+  junk.image.encoding = ImageEncoding::png;
+  junk.image.bytes = {1, 2, 3, 4};
+  expect_protocol_error([&] { session->on_frame(1, 0, junk, 1); }, ErrorCode::malformed_payload);
+  Plan bad = plan_of(2);
+  bad.steps[1].position.push_back(0);
+  expect_protocol_error([&] { session->on_plan(1, bad, 1); }, ErrorCode::dimension_mismatch);
+  EXPECT_EQ(metrics.frames_in.load() + metrics.telemetry_in.load(), 0u);
+}
+
+TEST_F(SessionTest, PublishesViewsAndTheOnlinePsnr) {
+  make();
+  start();
+  const cv::Mat still = world.render();
+  for (uint64_t s = 1; s <= 3; ++s) {
+    session->on_frame(s, 0, camera_frame(still), 1);
+    session->on_telemetry(s, telemetry_of(world), 1);
+    auto r = settle();
+    ASSERT_EQ(r.size(), 1u);
+    if (s > 1) {
+      EXPECT_DOUBLE_EQ(*r[0].copy_last_psnr, 100.0);  // the same frame again
+    }
+  }
+  for (const char* view : {"camera", "prediction", "uncertainty", "sidebyside"}) {
+    auto f = hub.latest(view);
+    ASSERT_TRUE(f.has_value()) << view;
+    cv::Mat jpeg = cv::imdecode(*f->jpeg, cv::IMREAD_COLOR);
+    EXPECT_FALSE(jpeg.empty()) << view;
+  }
+  EXPECT_EQ(hub.latest("camera")->seq, 3u);
+  const auto psnr = hub.psnr_history();
+  ASSERT_EQ(psnr.size(), 2u);
+  EXPECT_EQ(psnr.back().frame_seq, 3u);
+  const std::string text = metrics.prometheus_text();
+  EXPECT_NE(text.find("foresight_online_psnr_db"), std::string::npos);
+  EXPECT_NE(text.find("foresight_inference_latency_seconds_count 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace foresight
