@@ -38,8 +38,9 @@ SequenceResult check_sequence(const fs::path& dir) {
     // length >= 1 so that an empty folder fails with "0.png: missing frame".
     Sequence s = load_window(dir, 0, std::max(r.frames, 1), kImageSize);
     if (r.frames >= kBaselinePast + kBaselineFuture) {
-      auto seen = s.frames.slice(0, kBaselinePast - 1, kBaselinePast + kBaselineFuture - 1);
+      // Every future frame is predicted by the last conditioning frame, held still.
       auto truth = s.frames.slice(0, kBaselinePast, kBaselinePast + kBaselineFuture);
+      auto seen = s.frames[kBaselinePast - 1].unsqueeze(0).expand_as(truth).contiguous();
       auto p = psnr_per_image(truth, seen).contiguous();
       r.step_psnr.assign(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     }

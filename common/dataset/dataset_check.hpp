@@ -11,7 +11,8 @@
 namespace foresight {
 
 // Baseline convention (SVG's BAIR protocol): 2 conditioning frames, 10 predicted. With frames
-// indexed from 0, frame t is predicted by frame t-1 for t = 2..11, i.e. "frames 3-12" 1-based.
+// indexed from 0, every frame t = 2..11 ("frames 3-12" 1-based) is predicted by frame 1, the last
+// conditioning frame held still.
 constexpr int kBaselinePast = 2;
 constexpr int kBaselineFuture = 10;
 

@@ -248,7 +248,8 @@ TEST(ListSequencesTest, SortsNaturallyAndIgnoresHiddenAndFiles) {
   expect_dataset_error([&] { list_sequences(root, "validate"); }, {"validate", "no sequence"});
 }
 
-// Frame t of every pixel = (100 + 5t) / 255, so copy-last has MSE (5/255)^2 at every step.
+// Frame t of every pixel = (100 + 5t) / 255, so holding frame 1 still has error 5k/255 on frame
+// 1 + k.
 void write_ramp_sequence(const fs::path& dir, int frames) {
   write_sequence(dir, 0, frames);
   for (int t = 0; t < frames; ++t) {
@@ -277,13 +278,17 @@ TEST(DatasetCheckTest, CountsSplitsAndMeasuresTheCopyLastBaseline) {
   EXPECT_EQ(test.min_frames, 12);
   EXPECT_EQ(test.max_frames, 14);
   EXPECT_EQ(test.baseline_sequences, 2);
-  const double expected = 20.0 * std::log10(255.0 / 5.0);  // 34.15 dB
+  auto step_psnr = [](int k) { return 20.0 * std::log10(255.0 / (5.0 * k)); };
+  double expected = 0;
+  for (int k = 1; k <= kBaselineFuture; ++k) expected += step_psnr(k) / kBaselineFuture;  // 21.03
   EXPECT_NEAR(test.copy_last_psnr, expected, 1e-5);  // frames are float32
   ASSERT_EQ(test.copy_last_psnr_per_step.size(), static_cast<size_t>(kBaselineFuture));
-  for (double v : test.copy_last_psnr_per_step) EXPECT_NEAR(v, expected, 1e-5);
+  for (int s = 0; s < kBaselineFuture; ++s) {
+    EXPECT_NEAR(test.copy_last_psnr_per_step[s], step_psnr(s + 1), 1e-5) << s;
+  }
   std::string json = dataset_report_json(r);
   EXPECT_NE(json.find("\"copy_last_psnr\": null"), std::string::npos) << json;
-  EXPECT_NE(json.find("34.15"), std::string::npos) << json;
+  EXPECT_NE(json.find("21.03"), std::string::npos) << json;
 }
 
 TEST(DatasetCheckTest, BadSequenceThrowsOrIsCountedWithSkipBad) {

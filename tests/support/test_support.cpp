@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include "common/world/dataset_writer.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -36,6 +38,22 @@ fs::path scratch_dir(const std::string& tag) {
   std::lock_guard<std::mutex> lock(cleaner().mu);
   cleaner().dirs.push_back(dir);
   return dir;
+}
+
+const fs::path& tiny_dataset() {
+  static const fs::path root = [] {
+    fs::path dir = scratch_dir("tiny-dataset");
+    SyntheticDatasetOptions opt;
+    opt.out = dir;
+    opt.train = 24;
+    opt.validate = 8;
+    opt.test = 8;
+    opt.frames = 14;
+    opt.seed = 7;
+    write_synthetic_dataset(opt);
+    return dir;
+  }();
+  return root;
 }
 
 }  // namespace foresight::testing

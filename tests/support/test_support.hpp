@@ -9,3 +9,11 @@ namespace foresight::testing {
 std::filesystem::path scratch_dir(const std::string& tag);
 
 }  // namespace foresight::testing
+
+namespace foresight::testing {
+
+// A small synthetic robot-pushing dataset (train 24, validate 8, test 8 sequences of 14 frames),
+// generated once per test process and shared; treat it as read-only.
+const std::filesystem::path& tiny_dataset();
+
+}  // namespace foresight::testing

@@ -1,0 +1,59 @@
+#include "common/model/model_metadata.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace foresight {
+
+void ModelMetadata::validate() const {
+  auto fail = [](const std::string& what) { throw std::runtime_error("model metadata: " + what); };
+  if (format_version != kModelFormatVersion) {
+    fail("format_version " + std::to_string(format_version) + " is not supported (this build reads " +
+         std::to_string(kModelFormatVersion) + ")");
+  }
+  if (family != "svg" && family != "pose") fail("unknown family '" + family + "'");
+  if (condition_kind != "telemetry" && condition_kind != "pose") {
+    fail("unknown condition_kind '" + condition_kind + "'");
+  }
+  if (image_size <= 0 || channels != 3) fail("image_size/channels out of range");
+  if (action_dim < 0 || position_dim < 0) fail("negative action_dim/position_dim");
+  if (condition_kind == "telemetry" &&
+      static_cast<int>(condition_names.size()) != condition_dim()) {
+    fail("condition_names has " + std::to_string(condition_names.size()) + " names for " +
+         std::to_string(condition_dim()) + " condition numbers");
+  }
+  if (n_past < 1) fail("n_past must be >= 1");
+  if (prior != "fixed" && prior != "learned") fail("unknown prior '" + prior + "'");
+}
+
+#define FORESIGHT_METADATA_FIELDS(X)                                                          \
+  X(format_version) X(family) X(condition_kind) X(image_size) X(channels) X(action_dim)       \
+  X(position_dim) X(condition_names) X(n_past) X(prior) X(g_dim) X(z_dim) X(rnn_size)         \
+  X(config_hash) X(val_psnr) X(torch_version) X(model_config)
+
+void to_json(nlohmann::json& j, const ModelMetadata& m) {
+  j = nlohmann::json::object();
+#define X(f) j[#f] = m.f;
+  FORESIGHT_METADATA_FIELDS(X)
+#undef X
+}
+
+void from_json(const nlohmann::json& j, ModelMetadata& m) {
+#define X(f) \
+  if (j.contains(#f)) j.at(#f).get_to(m.f);
+  FORESIGHT_METADATA_FIELDS(X)
+#undef X
+}
+
+std::string fnv1a_hex(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace foresight

@@ -1,0 +1,124 @@
+#include "trainer/checkpoint/checkpoint.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/serialize.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/util/atomic_file.hpp"
+
+namespace foresight {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kFormat = "foresight-checkpoint-1";
+
+at::Tensor bytes_to_tensor(const std::string& bytes) {
+  auto t = at::empty({static_cast<int64_t>(bytes.size())}, at::kByte);
+  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+  return t;
+}
+
+std::string tensor_to_bytes(const at::Tensor& t) {
+  auto c = t.contiguous().to(at::kCPU);
+  return std::string(static_cast<const char*>(c.data_ptr()), c.numel());
+}
+}  // namespace
+
+void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, SvgModel& model) {
+  c10::Dict<std::string, at::Tensor> weights;
+  for (const auto& p : model.module().named_parameters()) weights.insert(p.name, p.value.detach().cpu());
+  for (const auto& b : model.module().named_buffers()) weights.insert(b.name, b.value.detach().cpu());
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+  dict.insert("format", std::string(kFormat));
+  dict.insert("config", nlohmann::json(ckpt.config).dump());
+  dict.insert("model_config", nlohmann::json(ckpt.model_config).dump());
+  dict.insert("weights", weights);
+  dict.insert("epoch", static_cast<int64_t>(ckpt.epoch));
+  dict.insert("iteration", ckpt.iteration);
+  dict.insert("val_psnr", ckpt.val_psnr);
+  dict.insert("best_val_psnr", ckpt.best_val_psnr);
+  dict.insert("optimizer", bytes_to_tensor(ckpt.optimizer_state));
+  dict.insert("rng", ckpt.rng_state.defined() ? ckpt.rng_state : at::empty({0}, at::kByte));
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
+}
+
+std::pair<Checkpoint, SvgModel> load_checkpoint(const fs::path& path) {
+  auto fail = [&](const std::string& what) -> CheckpointError {
+    return CheckpointError(path.string() + ": " + what);
+  };
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const std::exception& e) {
+    throw fail("cannot read checkpoint");
+  }
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+  try {
+    dict = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict();
+  } catch (const std::exception& e) {
+    throw fail("not a readable checkpoint (truncated or corrupt?)");
+  }
+  auto get = [&](const std::string& key) {
+    auto it = dict.find(key);
+    if (it == dict.end()) throw fail("missing field '" + key + "'");
+    return it->value();
+  };
+  if (!get("format").isString() || get("format").toStringRef() != kFormat) {
+    throw fail("unknown checkpoint format (expected " + std::string(kFormat) + ")");
+  }
+  Checkpoint ckpt;
+  try {
+    ckpt.config = nlohmann::json::parse(get("config").toStringRef()).get<TrainConfig>();
+    ckpt.model_config = nlohmann::json::parse(get("model_config").toStringRef()).get<SvgConfig>();
+    ckpt.epoch = static_cast<int>(get("epoch").toInt());
+    ckpt.iteration = get("iteration").toInt();
+    ckpt.val_psnr = get("val_psnr").toDouble();
+    ckpt.best_val_psnr = get("best_val_psnr").toDouble();
+    ckpt.optimizer_state = tensor_to_bytes(get("optimizer").toTensor());
+    ckpt.rng_state = get("rng").toTensor();
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw fail(std::string("malformed field: ") + e.what());
+  }
+  SvgModel model = [&] {
+    try {
+      return SvgModel::create(ckpt.model_config);
+    } catch (const std::exception& e) {
+      throw fail(std::string("bad model config: ") + e.what());
+    }
+  }();
+  auto weights_iv = get("weights");
+  if (!weights_iv.isGenericDict()) throw fail("field 'weights' is not a dictionary");
+  auto weights = weights_iv.toGenericDict();
+  at::NoGradGuard no_grad;
+  auto load = [&](const std::string& name, at::Tensor target) {
+    auto it = weights.find(name);
+    if (it == weights.end()) throw fail("missing weight '" + name + "'");
+    at::Tensor value = it->value().toTensor();
+    if (value.sizes() != target.sizes()) {
+      throw fail("weight '" + name + "' has shape " + c10::str(value.sizes()) + ", the model expects " +
+                 c10::str(target.sizes()));
+    }
+    target.copy_(value);
+  };
+  for (const auto& p : model.module().named_parameters()) load(p.name, p.value);
+  for (const auto& b : model.module().named_buffers()) load(b.name, b.value);
+  return {std::move(ckpt), std::move(model)};
+}
+
+fs::path resolve_checkpoint(const fs::path& p) {
+  if (!fs::is_directory(p)) {
+    if (!fs::exists(p)) throw CheckpointError(p.string() + ": no such checkpoint or run directory");
+    return p;
+  }
+  for (const char* name : {kBestCheckpoint, kLastCheckpoint}) {
+    if (fs::exists(p / name)) return p / name;
+  }
+  throw CheckpointError(p.string() + ": run directory holds no " + kBestCheckpoint + " or " +
+                        kLastCheckpoint);
+}
+
+}  // namespace foresight

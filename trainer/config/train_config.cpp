@@ -1,0 +1,154 @@
+#include "trainer/config/train_config.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace foresight {
+
+// One list of fields drives JSON, flags and preset overrides so they cannot drift apart.
+// X(field, "--flag", "help")
+#define FORESIGHT_TRAIN_FIELDS(X)                                                               \
+  X(data, "--data", "Dataset root (ROOT/{train,validate,test}/...)")                           \
+  X(out, "--out", "Run directory (checkpoints, config.json, metrics.csv, plots)")               \
+  X(preset, "--preset", "tiny | paper; every value below overrides it")                        \
+  X(device, "--device", "auto | cpu | cuda")                                                   \
+  X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                            \
+  X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                           \
+  X(workers, "--workers", "Data-loading threads")                                               \
+  X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")     \
+  X(epochs, "--epochs", "Epochs")                                                               \
+  X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                          \
+  X(batch_size, "--batch-size", "Sequences per batch")                                          \
+  X(n_past, "--n-past", "Conditioning frames")                                                  \
+  X(n_future, "--n-future", "Predicted frames during training")                                 \
+  X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                    \
+  X(val_sequences, "--val-sequences", "Validation sequences per epoch (0: all)")                \
+  X(prior, "--prior", "fixed (SVG-FP) | learned (SVG-LP)")                                      \
+  X(width, "--width", "Multiplier of the VGG widths 64/128/256/512")                            \
+  X(g_dim, "--g-dim", "Encoder output size")                                                    \
+  X(z_dim, "--z-dim", "Latent size per step")                                                   \
+  X(rnn_size, "--rnn-size", "LSTM hidden size")                                                 \
+  X(predictor_layers, "--predictor-layers", "Frame predictor LSTM layers")                      \
+  X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                            \
+  X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                \
+  X(last_frame_skip, "--last-frame-skip", "Skips from the last frame instead of the last conditioning frame") \
+  X(beta, "--beta", "KL weight")                                                                \
+  X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                    \
+  X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                \
+  X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")           \
+  X(lr, "--lr", "Adam learning rate")                                                           \
+  X(beta1, "--beta1", "Adam beta1")                                                             \
+  X(lr_schedule, "--lr-schedule", "none | cosine")                                              \
+  X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                          \
+  X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                              \
+  X(tfr, "--tfr", "Initial teacher-forcing ratio")                                              \
+  X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")   \
+  X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")             \
+  X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")
+
+SvgConfig TrainConfig::model_config() const {
+  SvgConfig m;
+  m.g_dim = g_dim;
+  m.z_dim = z_dim;
+  m.rnn_size = rnn_size;
+  m.predictor_layers = predictor_layers;
+  m.posterior_layers = posterior_layers;
+  m.prior_layers = prior_layers;
+  m.width = width;
+  m.learned_prior = prior == "learned";
+  m.last_frame_skip = last_frame_skip;
+  m.n_past = n_past;
+  return m;
+}
+
+void TrainConfig::validate() const {
+  auto require = [](bool ok, const std::string& msg) {
+    if (!ok) throw std::invalid_argument(msg);
+  };
+  require(prior == "fixed" || prior == "learned", "--prior must be fixed or learned, not '" + prior + "'");
+  require(device == "auto" || device == "cpu" || device == "cuda",
+          "--device must be auto, cpu or cuda, not '" + device + "'");
+  require(kl_anneal == "none" || kl_anneal == "monotonic" || kl_anneal == "cyclical",
+          "--kl-anneal must be none, monotonic or cyclical, not '" + kl_anneal + "'");
+  require(lr_schedule == "none" || lr_schedule == "cosine",
+          "--lr-schedule must be none or cosine, not '" + lr_schedule + "'");
+  require(epochs >= 1 && iters_per_epoch >= 1 && batch_size >= 1,
+          "--epochs, --iters-per-epoch and --batch-size must be >= 1");
+  require(n_past >= 1 && n_future >= 1, "--n-past and --n-future must be >= 1");
+  require(n_eval > n_past, "--n-eval must exceed --n-past");
+  require(lr > 0 && beta >= 0 && grad_clip >= 0, "--lr > 0, --beta >= 0, --grad-clip >= 0");
+  require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1, "--kl-ratio in (0, 1], --kl-cycles >= 1");
+  require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,
+          "--tfr and --tfr-lower-bound must be in [0, 1]");
+  require(workers >= 1 && threads >= 0, "--workers >= 1 and --threads >= 0");
+  model_config().validate();
+}
+
+TrainConfig preset_config(const std::string& name) {
+  TrainConfig c;  // the defaults are the paper preset
+  c.preset = name;
+  if (name == "paper") return c;
+  if (name == "tiny") {
+    // Sized to train on 2 CPU cores in about 10 minutes (docs/training.md has the measurement).
+    c.width = 0.125;
+    c.g_dim = 64;
+    c.z_dim = 16;
+    c.rnn_size = 128;
+    c.batch_size = 16;
+    c.epochs = 10;
+    c.iters_per_epoch = 60;
+    c.val_sequences = 32;
+    c.tfr_start_decay_epoch = 6;
+    c.tfr_decay_step = 0.1;
+    c.tfr_lower_bound = 0.5;
+    c.lr_schedule = "cosine";
+    return c;
+  }
+  throw std::invalid_argument("--preset must be tiny or paper, not '" + name + "'");
+}
+
+void to_json(nlohmann::json& j, const TrainConfig& c) {
+  j = nlohmann::json::object();
+#define X(f, flag, help) j[#f] = c.f;
+  FORESIGHT_TRAIN_FIELDS(X)
+#undef X
+}
+
+void from_json(const nlohmann::json& j, TrainConfig& c) {
+#define X(f, flag, help) \
+  if (j.contains(#f)) j.at(#f).get_to(c.f);
+  FORESIGHT_TRAIN_FIELDS(X)
+#undef X
+}
+
+namespace {
+template <typename T>
+CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, T& value, const std::string& help) {
+  return cmd.add_option(flag, value, help);
+}
+CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, bool& value, const std::string& help) {
+  return cmd.add_flag(flag, value, help);
+}
+}  // namespace
+
+std::function<TrainConfig()> add_train_flags(CLI::App& cmd, TrainConfig& parsed) {
+  auto options = std::make_shared<std::vector<std::pair<CLI::Option*, std::function<void(TrainConfig&)>>>>();
+  const TrainConfig defaults;
+#define X(f, flag, help)                                                                       \
+  {                                                                                            \
+    CLI::Option* opt = bind_flag(cmd, flag, parsed.f,                                               \
+                            std::string(help) + " [paper: " + nlohmann::json(defaults.f).dump() + "]"); \
+    options->emplace_back(opt, [&parsed](TrainConfig& c) { c.f = parsed.f; });                \
+  }
+  FORESIGHT_TRAIN_FIELDS(X)
+#undef X
+  return [options, &parsed]() {
+    TrainConfig c = preset_config(parsed.preset);
+    for (auto& [opt, copy] : *options) {
+      if (opt->count() > 0) copy(c);
+    }
+    return c;
+  };
+}
+
+}  // namespace foresight

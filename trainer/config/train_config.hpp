@@ -1,0 +1,72 @@
+// Every knob of `foresight train`: presets (paper = the seeds' BAIR settings, tiny = a narrow
+// network that trains on 2 CPU cores in minutes), one CLI flag per field, JSON for config.json
+// and checkpoints.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/model/svg_config.hpp"
+
+namespace foresight {
+
+struct TrainConfig {
+  // Data and run.
+  std::string data;                 // dataset root
+  std::string out;                  // run directory
+  std::string preset = "paper";
+  std::string device = "auto";      // auto | cpu | cuda
+  int threads = 0;                  // 0: all cores
+  uint64_t seed = 1;
+  int workers = 2;
+  bool skip_bad = false;
+  int epochs = 300;
+  int iters_per_epoch = 600;
+  int batch_size = 12;
+  int n_past = 2;
+  int n_future = 10;
+  int n_eval = 12;                  // frames per validation/evaluation window
+  int val_sequences = 64;           // validation sequences evaluated after each epoch (0: all)
+  // Model.
+  std::string prior = "fixed";      // fixed (SVG-FP) | learned (SVG-LP)
+  double width = 1.0;
+  int g_dim = 128, z_dim = 64, rnn_size = 256;
+  int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
+  bool last_frame_skip = false;
+  // Objective and optimiser.
+  double beta = 1e-4;
+  std::string kl_anneal = "monotonic";  // none | monotonic | cyclical
+  int kl_cycles = 4;
+  double kl_ratio = 0.5;
+  double lr = 0.002;
+  double beta1 = 0.9;
+  std::string lr_schedule = "none";  // none | cosine
+  double lr_min = 1e-5;
+  double grad_clip = 1.0;            // max global gradient norm (0: off)
+  // Teacher forcing.
+  double tfr = 1.0;
+  int tfr_start_decay_epoch = 20;
+  double tfr_decay_step = 0.01666;
+  double tfr_lower_bound = 0.001;
+
+  SvgConfig model_config() const;
+  // Throws std::invalid_argument naming the flag when a value is out of range.
+  void validate() const;
+};
+
+// The named preset's values ("paper" | "tiny"); throws std::invalid_argument otherwise.
+TrainConfig preset_config(const std::string& name);
+
+void to_json(nlohmann::json& j, const TrainConfig& c);
+void from_json(const nlohmann::json& j, TrainConfig& c);
+
+// Registers one flag per TrainConfig field on `cmd`, bound to `parsed`. After parsing, call the
+// returned function: it starts from the preset named by --preset and copies over every flag the
+// user gave, so flags override presets.
+std::function<TrainConfig()> add_train_flags(CLI::App& cmd, TrainConfig& parsed);
+
+}  // namespace foresight
