@@ -87,6 +87,19 @@ std::optional<std::string> TestClient::next_line(std::chrono::milliseconds timeo
   }
 }
 
+std::optional<std::string> TestClient::next_bytes(std::size_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (lines_.size() < n) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || closed_) return std::nullopt;
+    read_some(left);
+  }
+  std::string out = lines_.substr(0, n);
+  lines_.erase(0, n);
+  return out;
+}
+
 bool TestClient::closed_within(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!closed_) {

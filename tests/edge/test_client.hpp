@@ -32,6 +32,9 @@ class TestClient {
                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The next JSON line (without "\n"), or nullopt on timeout or close.
   std::optional<std::string> next_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Exactly `n` raw bytes (for HTTP bodies), or nullopt on timeout or close.
+  std::optional<std::string> next_bytes(std::size_t n,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads and discards until the server closes; returns whether it did within the timeout.
   bool closed_within(std::chrono::milliseconds timeout);
   bool closed() const { return closed_; }

@@ -1,0 +1,245 @@
+// `foresight-edge`: the on-robot daemon. Parses flags (or a config file), loads the model, wires
+// camera -> session -> telemetry server / HTTP views, and runs until SIGINT/SIGTERM.
+// Exit codes: 0 clean shutdown, 2 usage, 3 bad model file, 1 anything else.
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "common/util/logging.hpp"
+#include "edge/camera/camera.hpp"
+#include "edge/camera/camera_feed.hpp"
+#include "edge/http/http_server.hpp"
+#include "edge/net/endpoint.hpp"
+#include "edge/net/telemetry_server.hpp"
+#include "edge/runtime/predictor.hpp"
+#include "edge/session/prediction_session.hpp"
+#include "edge/stream/edge_metrics.hpp"
+#include "edge/stream/view_hub.hpp"
+
+namespace {
+
+enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitBadModel = 3 };
+
+struct Flags {
+  std::string model;
+  std::string camera = "socket";
+  std::string telemetry = "tcp://127.0.0.1:7070";
+  std::string http = "127.0.0.1:8080";
+  int threads = 0;
+  int io_threads = 1;
+  int samples = 1;
+  int horizon = 16;
+  std::string device = "cpu";
+  std::string token;
+  std::string encoding = "png";
+  std::size_t max_message_bytes = foresight::kDefaultMaxMessageBytes;
+  double fps = 10.0;
+  bool loop = false;
+  double idle_timeout_s = 60.0;
+  uint64_t seed = 0;
+  std::string log_level = "info";
+};
+
+// Thrown for flag values CLI11 cannot judge alone (addresses, encodings): exit code 2.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+void add_flags(CLI::App& app, Flags& f) {
+  app.set_config("--config", "", "Read flags from an INI/TOML file (command line wins)");
+  // No ExistingFile check: a missing model is exit code 3 like any other bad model file.
+  app.add_option("--model", f.model, "Exported model: .ptl (lite interpreter) or .pt")
+      ->required();
+  app.add_option("--camera", f.camera,
+                 "Frame source: socket (frames arrive on the telemetry connection), "
+                 "file://FOLDER_OR_VIDEO, v4l2:///dev/videoN")
+      ->capture_default_str();
+  app.add_option("--telemetry", f.telemetry, "Telemetry listen address tcp://ADDR:PORT")
+      ->capture_default_str();
+  app.add_option("--http", f.http, "HTTP views listen address ADDR:PORT, or 'off'")
+      ->capture_default_str();
+  app.add_option("--threads", f.threads, "LibTorch intra-op threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--io-threads", f.io_threads, "Network threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--samples", f.samples, "Latent samples per step (mean and std when > 1)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--horizon", f.horizon, "Longest rollout under a PLAN (frames)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--device", f.device, "cpu or cuda (cuda needs a .pt model)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  app.add_option("--token", f.token, "Shared secret clients must send in HELLO");
+  app.add_option("--encoding", f.encoding, "PREDICTION image encoding")
+      ->check(CLI::IsMember({"png", "jpeg"}))
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", f.max_message_bytes,
+                 "Largest protocol message or JSON line accepted")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--fps", f.fps, "Replay rate of a file:// camera")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--loop", f.loop, "Replay a file:// camera forever");
+  app.add_option("--idle-timeout", f.idle_timeout_s,
+                 "Seconds before a telemetry client that sends nothing is closed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", f.seed, "Latent noise seed (0 = random)");
+  app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+}
+
+// The configuration as it will run, one flag per line (the first thing to paste in a bug report).
+void print_effective_config(const Flags& f, const foresight::Predictor& p) {
+  const auto& m = p.metadata();
+  std::cout << "foresight-edge effective configuration:\n"
+            << "  model             " << f.model << " (" << p.runtime() << " runtime, "
+            << m.family << ", prior " << m.prior << ", " << m.image_size << "x" << m.image_size
+            << ", n_past " << m.n_past << ", val PSNR " << m.val_psnr << " dB, written by torch "
+            << m.torch_version << ")\n"
+            << "  camera            " << f.camera << "\n"
+            << "  telemetry         " << f.telemetry << "\n"
+            << "  http              " << f.http << "\n"
+            << "  threads           " << at::get_num_threads() << " (intra-op), " << f.io_threads
+            << " io\n"
+            << "  samples           " << f.samples << "\n"
+            << "  horizon           " << f.horizon << "\n"
+            << "  device            " << f.device << "\n"
+            << "  encoding          " << f.encoding << "\n"
+            << "  token             " << (f.token.empty() ? "(none)" : "(set)") << "\n"
+            << "  max-message-bytes " << f.max_message_bytes << "\n"
+            << "  fps               " << f.fps << (f.loop ? " (loop)" : "") << "\n"
+            << "  idle-timeout      " << f.idle_timeout_s << " s\n"
+            << "  log-level         " << f.log_level << std::endl;
+}
+
+int run(const Flags& f) {
+  using namespace foresight;
+  const HostPort telemetry = [&] {
+    try {
+      return parse_host_port(f.telemetry, "tcp");
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--telemetry ") + e.what());
+    }
+  }();
+  std::optional<HostPort> http;
+  if (f.http != "off") {
+    try {
+      http = parse_host_port(f.http, "http");
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--http ") + e.what());
+    }
+  }
+  at::set_num_threads(f.threads > 0 ? f.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+
+  std::shared_ptr<Predictor> predictor = load_predictor(f.model, f.device);
+  print_effective_config(f, *predictor);
+
+  CameraOptions camera_options;
+  camera_options.fps = f.fps;
+  camera_options.loop = f.loop;
+  std::unique_ptr<Camera> camera = open_camera(f.camera, camera_options);
+
+  ViewHub hub;
+  EdgeMetrics metrics;
+  SessionOptions so;
+  so.samples = f.samples;
+  so.max_horizon = f.horizon;
+  so.encoding = f.encoding == "jpeg" ? ImageEncoding::jpeg : ImageEncoding::png;
+  so.seed = f.seed;
+  PredictionSession session(predictor, so, &hub, &metrics);
+
+  boost::asio::io_context io;
+  TelemetryServerOptions to;
+  to.address = telemetry.host;
+  to.port = telemetry.port;
+  to.token = f.token;
+  to.max_message_bytes = f.max_message_bytes;
+  to.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.idle_timeout_s * 1000));
+  to.frames_from_socket = camera == nullptr;
+  TelemetryServer server(io, to, session, &metrics);
+  std::unique_ptr<HttpServer> http_server;
+  if (http) {
+    HttpServerOptions ho;
+    ho.address = http->host;
+    ho.port = http->port;
+    http_server = std::make_unique<HttpServer>(io, ho, hub, &metrics);
+  }
+
+  session.start([&server](const StepResult& r) { server.deliver(r); });
+  server.start();
+  if (http_server) http_server->start();
+  std::unique_ptr<CameraFeed> feed;
+  if (camera) feed = std::make_unique<CameraFeed>(std::move(camera), session);
+  spdlog::info("listening: telemetry {}:{}{}", telemetry.host, server.port(),
+               http_server ? fmt::format(", http http://{}:{}/", http->host, http_server->port())
+                           : std::string());
+
+  auto guard = boost::asio::make_work_guard(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("{}: shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    server.stop();
+    hub.close();  // wakes the HTTP view watchers
+    if (http_server) http_server->stop();
+    guard.reset();
+    io.stop();
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < f.io_threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  if (feed) feed->stop();
+  session.stop();
+  spdlog::info("stopped: {} frames in, {} steps predicted, {} dropped, {} predictions out",
+               metrics.frames_in.load(), metrics.steps_predicted.load(), metrics.dropped.load(),
+               metrics.predictions_out.load());
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"foresight-edge: live action-conditioned video prediction on the robot"};
+  Flags flags;
+  add_flags(app, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    foresight::setup_logging(flags.log_level);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "--log-level: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  try {
+    return run(flags);
+  } catch (const UsageError& e) {
+    spdlog::error("{}", e.what());
+    return kExitUsage;
+  } catch (const foresight::ModelLoadError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadModel;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,35 @@
+// Pumps a local camera into the PredictionSession on its own thread (capture blocks), until the
+// source ends or stop() is called.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "edge/camera/camera.hpp"
+
+namespace foresight {
+
+class PredictionSession;
+
+class CameraFeed {
+ public:
+  // Starts the thread at once; `session` must outlive the feed.
+  CameraFeed(std::unique_ptr<Camera> camera, PredictionSession& session);
+  ~CameraFeed();  // stops
+  CameraFeed(const CameraFeed&) = delete;
+  CameraFeed& operator=(const CameraFeed&) = delete;
+
+  // Stops and joins (within one capture timeout); idempotent.
+  void stop();
+  bool finished() const { return finished_.load(); }
+
+ private:
+  void run();
+  std::unique_ptr<Camera> camera_;
+  PredictionSession& session_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
+}  // namespace foresight

@@ -1,0 +1,100 @@
+// Camera URIs: socket means none, clear errors for missing or unsupported devices, file://
+// folders replayed at a rate with seq 1, 2, ..., and a feed that pairs them with telemetry.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/dataset/sequence_reader.hpp"
+#include "edge/camera/camera.hpp"
+#include "edge/camera/camera_feed.hpp"
+#include "edge/runtime/predictor.hpp"
+#include "session_helpers.hpp"
+#include "support/test_support.hpp"
+#include "tiny_model.hpp"
+
+namespace foresight {
+namespace {
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+void expect_camera_error(const std::string& uri, const std::string& fragment) {
+  try {
+    open_camera(uri);
+    ADD_FAILURE() << "no CameraError for " << uri;
+  } catch (const CameraError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(Camera, SocketMeansNoLocalCamera) { EXPECT_EQ(open_camera("socket"), nullptr); }
+
+TEST(Camera, MissingOrUnsupportedDevicesAreClearErrors) {
+  expect_camera_error("v4l2:///dev/video987", "no camera at v4l2:///dev/video987");
+  expect_camera_error("libcamera://0", "not supported");
+  expect_camera_error("rtsp://robot/cam", "unknown camera URI");
+  expect_camera_error("file:///no/such/folder", "no such file or folder");
+  const fs::path empty = testing::scratch_dir("empty-camera");
+  expect_camera_error("file://" + empty.string(), "no 0.png");
+  std::ofstream(empty / "not-a-video.mp4") << "nope";
+  expect_camera_error("file://" + (empty / "not-a-video.mp4").string(), "cannot open video");
+}
+
+fs::path first_sequence() { return list_sequences(testing::tiny_dataset(), "test").front(); }
+
+TEST(Camera, AFolderIsReplayedInOrderThenEnds) {
+  const fs::path seq = first_sequence();
+  const int frames = count_frames(seq);
+  CameraOptions opt;
+  opt.fps = 500;
+  auto cam = open_camera("file://" + seq.string(), opt);
+  ASSERT_NE(cam, nullptr);
+  CapturedFrame f;
+  for (int i = 1; i <= frames; ++i) {
+    ASSERT_EQ(cam->capture(f, 1s), CaptureStatus::ok) << i;
+    EXPECT_EQ(f.seq, static_cast<uint64_t>(i));
+    EXPECT_EQ(f.rgb.type(), CV_8UC3);
+    EXPECT_EQ(f.rgb.cols, 64);
+  }
+  EXPECT_EQ(cam->capture(f, 1s), CaptureStatus::end_of_stream);
+}
+
+TEST(Camera, ASlowRateTimesOutAndLoopingKeepsCounting) {
+  CameraOptions opt;
+  opt.fps = 2;
+  opt.loop = true;
+  auto cam = open_camera("file://" + first_sequence().string(), opt);
+  CapturedFrame f;
+  ASSERT_EQ(cam->capture(f, 10ms), CaptureStatus::ok);  // the first frame is due at once
+  EXPECT_EQ(cam->capture(f, 10ms), CaptureStatus::timeout);
+  opt.fps = 1000;
+  auto fast = open_camera("file://" + first_sequence().string(), opt);
+  const int frames = count_frames(first_sequence());
+  for (int i = 0; i < frames + 3; ++i) ASSERT_EQ(fast->capture(f, 1s), CaptureStatus::ok);
+  EXPECT_EQ(f.seq, static_cast<uint64_t>(frames + 3));
+}
+
+TEST(CameraFeed, FramesPairWithTelemetryBySeq) {
+  CameraOptions opt;
+  opt.fps = 1000;
+  auto predictor = load_predictor(testing::tiny_model(".ptl"));
+  SessionOptions so;
+  so.seed = 3;
+  PredictionSession session(std::move(predictor), so);
+  testing::ResultCollector results;
+  session.start(results.sink());
+  PushingWorld world(2);
+  // Telemetry for steps 1..3 first: the pending window holds them until their frames come.
+  for (uint64_t s = 1; s <= 3; ++s) session.on_telemetry(s, testing::telemetry_of(world), 5);
+  CameraFeed feed(open_camera("file://" + first_sequence().string(), opt), session);
+  for (int i = 0; i < 200 && !feed.finished(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(feed.finished());
+  ASSERT_TRUE(session.wait_idle(20s));
+  auto r = results.take();
+  ASSERT_FALSE(r.empty());
+  EXPECT_LE(r.back().frame_seq, 3u);
+  EXPECT_EQ(r.back().source, 5u);  // the telemetry's sender gets the predictions
+}
+
+}  // namespace
+}  // namespace foresight
