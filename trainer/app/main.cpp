@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   foresight::cli::add_train_command(app);
   foresight::cli::add_eval_command(app);
   foresight::cli::add_export_command(app);
+  foresight::cli::add_sim_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,5 +9,6 @@ void add_data_command(CLI::App& app);    // data generate | data check
 void add_train_command(CLI::App& app);   // train
 void add_eval_command(CLI::App& app);    // eval
 void add_export_command(CLI::App& app);  // export
+void add_sim_command(CLI::App& app);     // sim (robot simulator client of foresight-edge)
 
 }  // namespace foresight::cli
