@@ -1,0 +1,103 @@
+// Edge inference at batch 1 with the full-size SVG model (g 128, z 64, rnn 256, VGG widths
+// 64..512): one `step` (observe a frame, predict the next) through the lite interpreter (.ptl)
+// and the full TorchScript runtime (.pt), beside the arithmetic it needs and this machine's
+// measured GEMM and convolution throughput (the roofline).
+//   FORESIGHT_THREADS=2 build/bench/bench_inference --benchmark_repetitions=1
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "bench_support.hpp"
+#include "common/model/svg_flops.hpp"
+#include "edge/runtime/predictor.hpp"
+#include "trainer/export/exporter.hpp"
+
+namespace foresight {
+namespace {
+namespace fs = std::filesystem;
+
+SvgConfig full_size() {
+  SvgConfig c;  // the paper preset
+  c.learned_prior = true;
+  return c;
+}
+
+// Exports the full-size model once (random weights: speed does not depend on their values).
+const fs::path& exported(const std::string& ext) {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / "foresight-bench";
+    fs::create_directories(d);
+    at::manual_seed(1);
+    SvgModel model = SvgModel::create(full_size());
+    Checkpoint ckpt;
+    ckpt.model_config = model.config();
+    ModelMetadata meta = make_metadata(ckpt, model);
+    export_model(model, meta, d / "svg.ptl");
+    export_model(model, meta, d / "svg.pt");
+    return d;
+  }();
+  static fs::path ptl = dir / "svg.ptl", pt = dir / "svg.pt";
+  return ext == ".ptl" ? ptl : pt;
+}
+
+void BM_EdgeStep(benchmark::State& state, const std::string& ext) {
+  bench::configure_threads();
+  auto predictor = load_predictor(exported(ext));
+  const SvgConfig c = full_size();
+  auto s = predictor->init_state(1);
+  auto x = at::rand({1, 3, 64, 64});
+  auto cond = at::rand({1, 7});
+  auto conds = at::rand({1, 1, 7});
+  s = predictor->step(x, cond, conds, s, true, at::randn({2, 1, c.z_dim})).second;
+  for (int i = 0; i < 3; ++i) {  // warm-up: the full runtime profiles its first runs
+    predictor->step(x, cond, conds, s, false, at::randn({2, 1, c.z_dim}));
+  }
+  std::vector<double> lat;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto out = predictor->step(x, cond, conds, s, false, at::randn({2, 1, c.z_dim}));
+    benchmark::DoNotOptimize(out.first.data_ptr());
+    lat.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  bench::report_latencies(state, lat);
+  const double flops = 2.0 * count_svg_macs(c).edge_step();
+  state.counters["GFLOP_per_step"] = flops / 1e9;
+  state.counters["GFLOP_per_s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"))->Unit(benchmark::kMillisecond)->MinTime(5);
+BENCHMARK_CAPTURE(BM_EdgeStep, full_pt, std::string(".pt"))->Unit(benchmark::kMillisecond)->MinTime(5);
+
+// The roofline's ceiling: fp32 GEMM and a typical VGG 3x3 convolution at batch 1 and batch 16.
+void BM_Gemm(benchmark::State& state) {
+  bench::configure_threads();
+  c10::InferenceMode guard;
+  const int64_t n = state.range(0);
+  auto a = at::rand({n, n}), b = at::rand({n, n});
+  for (auto _ : state) benchmark::DoNotOptimize(at::mm(a, b).data_ptr());
+}
+BENCHMARK(BM_Gemm)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+void BM_Conv3x3(benchmark::State& state) {
+  bench::configure_threads();
+  c10::InferenceMode guard;
+  const int64_t batch = state.range(0), ch = state.range(1), res = state.range(2);
+  auto x = at::rand({batch, ch, res, res}), w = at::rand({ch, ch, 3, 3}), b = at::rand({ch});
+  for (auto _ : state) benchmark::DoNotOptimize(at::conv2d(x, w, b, 1, 1).data_ptr());
+  state.counters["GFLOP_per_s"] = benchmark::Counter(
+      2.0 * batch * res * res * ch * ch * 9 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Conv3x3)
+    ->Args({1, 64, 64})
+    ->Args({1, 256, 16})
+    ->Args({1, 512, 8})
+    ->Args({16, 256, 16})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace foresight
+
+BENCHMARK_MAIN();

@@ -1,0 +1,89 @@
+// Training and evaluation throughput of the paper preset (g 128, z 64, rnn 256, full VGG widths,
+// batch 12, n_past 2 + n_future 10), in sequences per second, on the CPU and on CUDA when this
+// LibTorch has it. Random frames: speed does not depend on the pixels.
+//   FORESIGHT_THREADS=2 build/bench/bench_training
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+#include <torch/optim/adam.h>
+
+#include "bench_support.hpp"
+#include "trainer/train/svg_objective.hpp"
+
+namespace foresight {
+namespace {
+
+constexpr int64_t kBatch = 12, kFrames = 12;
+
+SvgModel paper_model(const c10::Device& device) {
+  at::manual_seed(1);
+  SvgConfig c;
+  c.learned_prior = true;
+  SvgModel m = SvgModel::create(c);
+  m.to(device);
+  return m;
+}
+
+c10::Device device_of(int64_t index) {
+  return index == 0 ? c10::Device(c10::kCPU) : c10::Device(c10::kCUDA);
+}
+
+void BM_TrainIteration(benchmark::State& state) {
+  bench::configure_threads();
+  const c10::Device device = device_of(state.range(0));
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  const bool forced = state.range(1) != 0;
+  SvgModel model = paper_model(device);
+  model.train(true);
+  torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(0.002));
+  auto x = at::rand({kFrames, kBatch, 3, 64, 64}).to(device);
+  auto c = at::rand({kFrames, kBatch, 7}).to(device);
+  auto tf = at::full({kBatch}, forced, at::kBool);
+  at::Generator gen = at::detail::createCPUGenerator(1);
+  for (auto _ : state) {
+    SvgLoss l = svg_loss(model, x, c, tf, 1e-4, gen);
+    adam.zero_grad();
+    l.loss.backward();
+    adam.step();
+    benchmark::DoNotOptimize(l.loss.item<float>());
+  }
+  state.counters["sequences_per_s"] =
+      benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
+}
+// Args: device (0 cpu, 1 cuda), teacher forced (1) or feeding back predictions (0).
+BENCHMARK(BM_TrainIteration)->Args({0, 1})->Args({0, 0})->Args({1, 1})->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)->MinTime(10);
+
+void BM_Evaluate(benchmark::State& state) {
+  bench::configure_threads();
+  const c10::Device device = device_of(state.range(0));
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  SvgModel model = paper_model(device);
+  model.train(false);
+  c10::InferenceMode guard;
+  auto x = at::rand({2, kBatch, 3, 64, 64}).to(device);
+  auto c = at::rand({kFrames, kBatch, 7}).to(device);
+  for (auto _ : state) {
+    // What evaluate() does per batch: observe 2 frames, roll out 10.
+    auto s = model.init_state(kBatch);
+    s = model.step(x[0], c[0], c.narrow(0, 0, 1), s, true, at::randn({2, kBatch, 64}).to(device)).second;
+    auto out = model.step(x[1], c[0], c.narrow(0, 1, 10), s, false,
+                          at::randn({11, kBatch, 64}).to(device));
+    benchmark::DoNotOptimize(out.first.sum().item<float>());
+  }
+  state.counters["sequences_per_s"] =
+      benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Evaluate)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(5);
+
+}  // namespace
+}  // namespace foresight
+
+BENCHMARK_MAIN();
