@@ -25,9 +25,9 @@ else
   "$FORESIGHT" train --preset tiny --prior "$PRIOR" --data "$OUT/data" --out "$OUT/run" ${DEMO_TRAIN_FLAGS:-}
 fi
 
-step "3/5 evaluate on the test split (best of ${DEMO_SAMPLES:-20} samples)"
+step "3/5 evaluate on the test split (best of ${DEMO_SAMPLES:-5} samples)"
 "$FORESIGHT" eval --checkpoint "$OUT/run" --data "$OUT/data" --split test \
-  --samples "${DEMO_SAMPLES:-20}" --json "$OUT/run/eval_test.json"
+  --samples "${DEMO_SAMPLES:-5}" --json "$OUT/run/eval_test.json"
 
 step "4/5 export -> $OUT/model.ptl, $OUT/model.pt"
 "$FORESIGHT" export --checkpoint "$OUT/run" --out "$OUT/model.ptl" --out "$OUT/model.pt"

@@ -95,8 +95,8 @@ TrainConfig preset_config(const std::string& name) {
     c.z_dim = 16;
     c.rnn_size = 128;
     c.batch_size = 16;
-    c.epochs = 10;
-    c.iters_per_epoch = 60;
+    c.epochs = 8;
+    c.iters_per_epoch = 50;
     c.val_sequences = 32;
     c.tfr_start_decay_epoch = 6;
     c.tfr_decay_step = 0.1;
