@@ -11,7 +11,7 @@ BUILD=${FORESIGHT_BUILD_DIR:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config file
+  build-essential cmake ninja-build pkg-config file curl python3
   libtorch-dev libopenblas0-openmp
   libopencv-dev libcamera-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
