@@ -16,6 +16,7 @@ PACKAGES=(
   libopencv-dev libcamera-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libgif-dev gnuplot-nox
+  chromium
 )
 
 log() { printf '\033[1m[foresight.sh]\033[0m %s\n' "$*" >&2; }
