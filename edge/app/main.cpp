@@ -55,6 +55,8 @@ struct UsageError : std::invalid_argument {
 
 void add_flags(CLI::App& app, Flags& f) {
   app.set_config("--config", "", "Read flags from an INI/TOML file (command line wins)");
+  // A misspelt key ("telemetery = ...") is an error, not a silently ignored line.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   // No ExistingFile check: a missing model is exit code 3 like any other bad model file.
   app.add_option("--model", f.model, "Exported model: .ptl (lite interpreter) or .pt")
       ->required();
