@@ -15,7 +15,7 @@ e2e_bg sim "$FS" sim --edge "127.0.0.1:$TPORT" --frames 100 --fps 50 --json "$OU
 SIM_PID=$E2E_LAST_PID
 # The prediction view exists from the first predicted step on; watch it for 3 s from then (the
 # stream carries new frames only, so it has to be watched while the robot runs).
-e2e_wait_http "/snapshot.jpg?view=prediction" 30
+e2e_wait_http "/snapshot.jpg?view=prediction" 30 "$SIM_PID" sim
 curl -s --max-time 3 -D "$OUT/stream.headers" -o "$OUT/stream.bin" \
   "http://127.0.0.1:$HPORT/stream.mjpg?view=prediction" || true  # 28: --max-time, expected
 SIM_CODE=0

@@ -121,12 +121,18 @@ e2e_stop_edge() {
   e2e_log "foresight-edge exited 0 on SIGTERM"
 }
 
-# Blocks until `path` answers 200 (at most $2 seconds).
+# Blocks until `path` answers 200 (at most LIMIT seconds); fails at once when foresight-edge or
+# the background helper NAME (started by e2e_bg, pid PID) has exited.
+#   e2e_wait_http PATH [LIMIT [PID NAME]]
 e2e_wait_http() {
-  local path=$1 limit=${2:-20} i
+  local path=$1 limit=${2:-20} pid=${3:-} name=${4:-} i
   for i in $(seq $((limit * 10))); do
     curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$HPORT$path" && return 0
     kill -0 "$EDGE_PID" 2>/dev/null || e2e_fail "foresight-edge died"
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$OUT/$name.log" >&2
+      e2e_fail "$name exited before $path answered"
+    fi
     sleep 0.1
   done
   e2e_fail "$path did not answer 200 within $limit s"
