@@ -1,8 +1,8 @@
 // Frame sources chosen by URI (jetson-utils style): `file://PATH` replays a dataset sequence
 // folder (N.png) or a video file at a fixed rate, `v4l2:///dev/videoN` reads a USB camera through
-// OpenCV. Every source has one capture call that takes a timeout and returns a status; adding a
-// backend is adding one file. `socket` means no local camera: frames arrive over the telemetry
-// connection.
+// OpenCV, `libcamera://N` (or `csi://N`) reads camera N through libcamera. Every source has one
+// capture call that takes a timeout and returns a status; adding a backend is adding one file.
+// `socket` means no local camera: frames arrive over the telemetry connection.
 #pragma once
 #include <opencv2/core.hpp>
 

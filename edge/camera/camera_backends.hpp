@@ -14,6 +14,10 @@ std::unique_ptr<Camera> open_image_folder(const std::string& uri,
 std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::string& path,
                                            int api, bool paced, const CameraOptions& options);
 
+// libcamera://N (index in libcamera's list) or libcamera://CAMERA_ID; `which` is N or the id.
+std::unique_ptr<Camera> open_libcamera(const std::string& uri, const std::string& which,
+                                       const CameraOptions& options);
+
 uint64_t now_ns();
 
 }  // namespace foresight::camera_detail

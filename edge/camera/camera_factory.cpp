@@ -36,11 +36,10 @@ std::unique_ptr<Camera> open_camera(const std::string& uri, const CameraOptions&
     return camera_detail::open_video_capture(uri, rest, cv::CAP_V4L2, false, options);
   }
   if (scheme == "libcamera" || scheme == "csi") {
-    throw CameraError(scheme + ":// cameras are not supported by this build yet (" + uri +
-                      "); USB cameras work as v4l2:///dev/videoN");
+    return camera_detail::open_libcamera(uri, rest, options);
   }
   throw CameraError("unknown camera URI '" + uri +
-                    "' (want socket, file://PATH or v4l2:///dev/videoN)");
+                    "' (want socket, file://PATH, v4l2:///dev/videoN or libcamera://N)");
 }
 
 }  // namespace foresight

@@ -31,7 +31,10 @@ TEST(Camera, SocketMeansNoLocalCamera) { EXPECT_EQ(open_camera("socket"), nullpt
 
 TEST(Camera, MissingOrUnsupportedDevicesAreClearErrors) {
   expect_camera_error("v4l2:///dev/video987", "no camera at v4l2:///dev/video987");
-  expect_camera_error("libcamera://0", "not supported");
+  // No camera here: libcamera starts, lists none, and the message says so.
+  expect_camera_error("libcamera://0", "no camera at libcamera://0 (libcamera 0.");
+  expect_camera_error("libcamera://0", "lists 0 cameras");
+  expect_camera_error("csi://3", "no camera at csi://3");
   expect_camera_error("rtsp://robot/cam", "unknown camera URI");
   expect_camera_error("file:///no/such/folder", "no such file or folder");
   const fs::path empty = testing::scratch_dir("empty-camera");
