@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "edge/net/listener.hpp"
 #include "edge/stream/edge_metrics.hpp"
 #include "edge/stream/view_hub.hpp"
 
@@ -325,19 +326,8 @@ struct HttpServer::Impl : HttpCore {
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, ViewHub& hub,
                        EdgeMetrics* metrics) {
-  const std::string where = options.address + ":" + std::to_string(options.port);
   impl_ = std::make_shared<Impl>(io, std::move(options), hub, metrics);
-  try {
-    const tcp::endpoint endpoint(asio::ip::make_address(impl_->options.address),
-                                 impl_->options.port);
-    impl_->acceptor.open(endpoint.protocol());
-    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    impl_->acceptor.bind(endpoint);
-    impl_->acceptor.listen();
-    impl_->port = impl_->acceptor.local_endpoint().port();
-  } catch (const boost::system::system_error& e) {
-    throw std::runtime_error("http: cannot listen on " + where + ": " + e.code().message());
-  }
+  impl_->port = listen_on(impl_->acceptor, impl_->options.address, impl_->options.port, "http");
 }
 
 HttpServer::~HttpServer() { stop(); }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/protocol/json_lines.hpp"
+#include "edge/net/listener.hpp"
 #include "edge/net/server_core.hpp"
 #include "edge/net/telemetry_connection.hpp"
 #include "edge/session/prediction_session.hpp"
@@ -74,21 +75,11 @@ struct TelemetryServer::Impl : std::enable_shared_from_this<TelemetryServer::Imp
 
 TelemetryServer::TelemetryServer(asio::io_context& io, TelemetryServerOptions options,
                                  PredictionSession& session, EdgeMetrics* metrics) {
-  const std::string where = options.address + ":" + std::to_string(options.port);
   auto core = std::make_shared<ServerCore>(options, session, metrics);
   core->metadata = nlohmann::json(session.metadata());
   core->metadata["stream"] = session.stream_info();
   impl_ = std::make_shared<Impl>(io, std::move(core));
-  try {
-    const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
-    impl_->acceptor.open(endpoint.protocol());
-    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    impl_->acceptor.bind(endpoint);
-    impl_->acceptor.listen();
-    impl_->port = impl_->acceptor.local_endpoint().port();
-  } catch (const boost::system::system_error& e) {
-    throw std::runtime_error("telemetry: cannot listen on " + where + ": " + e.code().message());
-  }
+  impl_->port = listen_on(impl_->acceptor, options.address, options.port, "telemetry");
 }
 
 TelemetryServer::~TelemetryServer() { stop(); }

@@ -5,6 +5,7 @@
 #   source lib.sh; e2e_setup FORESIGHT FORESIGHT_EDGE OUT_DIR
 #   e2e_model                    -> $OUT/model.ptl (or $FORESIGHT_E2E_MODEL when set)
 #   e2e_start_edge [FLAG...]     -> EDGE_PID, TPORT (telemetry), HPORT (http); /healthz answered
+#                                   (model $E2E_MODEL_FILE or $OUT/model.ptl, $E2E_THREADS or 1)
 #   e2e_bg NAME CMD...           -> runs CMD in the background (log $OUT/NAME.log), killed on exit
 #   e2e_stop_edge                -> SIGTERM, fails unless foresight-edge exits 0 within 15 s
 #   e2e_fail MESSAGE             -> prints MESSAGE and the daemon's last log lines, exits 1
@@ -78,8 +79,8 @@ e2e_bg() {
 }
 
 e2e_start_edge() {
-  "$EDGE" --model "$OUT/model.ptl" --camera socket --telemetry tcp://127.0.0.1:0 \
-    --http 127.0.0.1:0 --threads 1 "$@" > "$OUT/edge.log" 2>&1 &
+  "$EDGE" --model "${E2E_MODEL_FILE:-$OUT/model.ptl}" --camera socket --telemetry tcp://127.0.0.1:0 \
+    --http 127.0.0.1:0 --threads "${E2E_THREADS:-1}" "$@" > "$OUT/edge.log" 2>&1 &
   EDGE_PID=$!
   local line="" i
   for i in $(seq 300); do  # 30 s: loading LibTorch on a busy machine takes a while

@@ -48,6 +48,7 @@ struct SimScore {
   int predictions = 0;  // PREDICTION messages received
   int scored = 0;       // 1-step predictions compared with the frame that came next
   double psnr_sum = 0, copy_sum = 0;
+  double elapsed_s = 0;  // first step sent .. last prediction received (or gave up waiting)
 };
 
 uint64_t now_ns() {
@@ -136,7 +137,8 @@ class Simulation {
     PushingWorld world(opt_.seed, image_size_);
     const auto period = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(1.0 / opt_.fps));
-    auto due = Clock::now();
+    const auto start = Clock::now();
+    auto due = start;
     for (int i = 0; i < opt_.frames; ++i) {
       const uint64_t seq = static_cast<uint64_t>(i) + 1;
       std::this_thread::sleep_until(due);
@@ -151,6 +153,7 @@ class Simulation {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       handle(link_.poll());
     }
+    score_.elapsed_s = std::chrono::duration<double>(last_prediction_at_ - start).count();
     link_.send({{0, now_ns(), 0}, Bye{}});
     return score_;
   }
@@ -229,6 +232,7 @@ class Simulation {
       const auto* p = std::get_if<Prediction>(&m.body);
       if (!p) continue;
       ++score_.predictions;
+      last_prediction_at_ = Clock::now();
       last_prediction_seq_ = std::max(last_prediction_seq_, p->frame_seq);
       const int32_t wanted = samples_ > 1 ? Prediction::kMeanSample : 0;
       if (p->k != 1 || p->sample != wanted) continue;
@@ -278,6 +282,7 @@ class Simulation {
   std::map<uint64_t, cv::Mat> frames_;     // rendered frames by seq
   std::map<uint64_t, cv::Mat> predicted_;  // 1-step predictions by the seq they predict
   uint64_t last_prediction_seq_ = 0;
+  Clock::time_point last_prediction_at_ = Clock::now();
   SimScore score_;
 };
 
@@ -298,22 +303,27 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--plan", opt->plan, "Send a PLAN of the next K steps with every step")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  cmd->add_option("--json", opt->json_out, "Write {sent, predictions, psnr_mean, copy_last_psnr}");
+  cmd->add_option("--json", opt->json_out,
+                  "Write {sent, predictions, scored, psnr_mean, copy_last_psnr, elapsed_s, "
+                  "predictions_per_s}");
   cmd->add_option("--token", opt->token, "The daemon's --token, if it has one");
   cmd->callback([opt] {
     Simulation sim(*opt);
     const SimScore s = sim.run();
     const double mean = s.scored ? s.psnr_sum / s.scored : 0.0;
     const double copy = s.scored ? s.copy_sum / s.scored : 0.0;
-    spdlog::info("sim: sent {} steps, received {} predictions; 1-step PSNR {:.2f} dB over {} "
-                 "frames (copy-last {:.2f} dB)",
-                 s.sent, s.predictions, mean, s.scored, copy);
+    const double rate = s.elapsed_s > 0 ? s.predictions / s.elapsed_s : 0.0;
+    spdlog::info("sim: sent {} steps, received {} predictions ({:.1f}/s); 1-step PSNR {:.2f} dB "
+                 "over {} frames (copy-last {:.2f} dB)",
+                 s.sent, s.predictions, rate, mean, s.scored, copy);
     if (!opt->json_out.empty()) {
       nlohmann::json j = {{"sent", s.sent},
                           {"predictions", s.predictions},
                           {"scored", s.scored},
                           {"psnr_mean", mean},
-                          {"copy_last_psnr", copy}};
+                          {"copy_last_psnr", copy},
+                          {"elapsed_s", s.elapsed_s},
+                          {"predictions_per_s", rate}};
       write_file_atomically(opt->json_out, j.dump(2) + "\n");
     }
   });
