@@ -6,7 +6,8 @@
 # the other in one run. The sim shares the CPU with the daemon here (a robot would not).
 # Usage: bench/edge_throughput.sh FORESIGHT FORESIGHT_EDGE OUT_DIR
 #   e.g. bench/edge_throughput.sh build/trainer/foresight build/edge/foresight-edge /tmp/fs-tput
-# Env: RATES (default "10 20 40"), FRAMES per run (default 200), E2E_THREADS (default: all cores).
+# Env: RATES (default "10 20 40"), FRAMES per run (default 200), RUNTIMES (default "ptl pt"),
+# E2E_THREADS (default: all cores).
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/lib.sh"
 e2e_setup "$@"
 RATES=${RATES:-10 20 40}
@@ -39,7 +40,7 @@ PY
 
 printf '\n| runtime | sent/s | predictions/s | answered | dropped | inference p50 <= | p99 <= |\n' | tee "$OUT/table.md"
 printf '|---|---|---|---|---|---|---|\n' | tee -a "$OUT/table.md"
-for ext in ptl pt; do
+for ext in ${RUNTIMES:-ptl pt}; do
   export E2E_MODEL_FILE="$OUT/model.$ext"
   for rate in $RATES; do
     e2e_start_edge

@@ -20,6 +20,7 @@
 #include "edge/net/endpoint.hpp"
 #include "edge/net/telemetry_server.hpp"
 #include "edge/runtime/predictor.hpp"
+#include "edge/runtime/warm_up.hpp"
 #include "edge/session/prediction_session.hpp"
 #include "edge/stream/edge_metrics.hpp"
 #include "edge/stream/view_hub.hpp"
@@ -150,6 +151,7 @@ int run(const Flags& f) {
 
   std::shared_ptr<Predictor> predictor = load_predictor(f.model, f.device);
   print_effective_config(f, *predictor);
+  spdlog::info("model warmed up in {:.0f} ms", warm_up(*predictor, f.samples));
 
   CameraOptions camera_options;
   camera_options.fps = f.fps;
