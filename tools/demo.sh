@@ -42,6 +42,10 @@ fi
   --http 127.0.0.1:8080 &
 EDGE_PID=$!
 trap 'kill $EDGE_PID 2>/dev/null || true' EXIT
-sleep 2
+for _ in $(seq 300); do  # loading and warming up the model takes a moment
+  curl -sf --max-time 1 http://127.0.0.1:8080/healthz > /dev/null && break
+  kill -0 $EDGE_PID 2>/dev/null || { echo "foresight-edge exited at start-up" >&2; exit 1; }
+  sleep 0.1
+done
 echo "Watch the predictions at http://127.0.0.1:8080/"
 "$FORESIGHT" sim --edge 127.0.0.1:7070 --frames "${DEMO_FRAMES:-300}" --json "$OUT/sim.json"
