@@ -1,55 +1,20 @@
 #include "trainer/export/exporter.hpp"
 
-#include <torch/csrc/jit/serialization/export.h>
-#include <torch/version.h>
-
 #include <nlohmann/json.hpp>
 
-#include "common/dataset/dataset_format.hpp"
-#include "common/util/atomic_file.hpp"
+#include "common/model/model_file.hpp"
 
 namespace foresight {
 
 ModelMetadata make_metadata(const Checkpoint& ckpt, const SvgModel& model) {
-  ModelMetadata m;
-  const SvgConfig& c = model.config();
-  m.family = "svg";
-  m.condition_kind = "telemetry";
-  m.image_size = c.image_size;
-  m.channels = c.channels;
-  m.action_dim = kActionDim;
-  m.position_dim = kPositionDim;
-  m.condition_names.assign(kConditionNames.begin(), kConditionNames.end());
-  m.n_past = c.n_past;
-  m.prior = c.learned_prior ? "learned" : "fixed";
-  m.g_dim = c.g_dim;
-  m.z_dim = c.z_dim;
-  m.rnn_size = c.rnn_size;
+  ModelMetadata m = svg_model_metadata(model.config());
   m.config_hash = fnv1a_hex(nlohmann::json(ckpt.config).dump());
   m.val_psnr = ckpt.val_psnr;
-  m.torch_version = TORCH_VERSION;
-  m.model_config = c;
   return m;
 }
 
 void export_model(SvgModel& model, const ModelMetadata& metadata, const std::filesystem::path& out) {
-  const std::string ext = out.extension().string();
-  if (ext != ".pt" && ext != ".ptl") {
-    throw std::invalid_argument(out.string() + ": the extension must be .ptl (lite) or .pt (full)");
-  }
-  metadata.validate();
-  torch::jit::Module m = model.module().clone();
-  m.to(at::kCPU);
-  m.eval();
-  for (auto p : m.parameters()) p.set_requires_grad(false);
-  torch::jit::ExtraFilesMap extra{{kMetadataFile, nlohmann::json(metadata).dump(2)}};
-  write_atomically(out, [&](const std::filesystem::path& tmp) {
-    if (ext == ".ptl") {
-      m._save_for_mobile(tmp.string(), extra);
-    } else {
-      m.save(tmp.string(), extra);
-    }
-  });
+  export_model_file(model.module(), metadata, out);
 }
 
 }  // namespace foresight
