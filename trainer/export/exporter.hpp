@@ -1,5 +1,5 @@
-// `foresight export`: saves the trained scripted module (through common/model/model_file) for the edge — `.ptl` for LibTorch's lite
-// interpreter, `.pt` for the full TorchScript runtime — with ModelMetadata embedded as the extra
+// `foresight export`: saves the trained scripted module for the edge (common/model/model_file
+// writes the file) — `.ptl` for LibTorch's lite interpreter, `.pt` for the full TorchScript runtime — with ModelMetadata embedded as the extra
 // file foresight/metadata.json. The file is written by the LibTorch this binary links, so export
 // with a LibTorch no newer than the device's (a .ptl does not load in an older runtime).
 #pragma once
