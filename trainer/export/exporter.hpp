@@ -1,7 +1,8 @@
 // `foresight export`: saves the trained scripted module for the edge (common/model/model_file
-// writes the file) — `.ptl` for LibTorch's lite interpreter, `.pt` for the full TorchScript runtime — with ModelMetadata embedded as the extra
-// file foresight/metadata.json. The file is written by the LibTorch this binary links, so export
-// with a LibTorch no newer than the device's (a .ptl does not load in an older runtime).
+// writes the file): `.ptl` for LibTorch's lite interpreter, `.pt` for the full TorchScript
+// runtime, with ModelMetadata embedded as the extra file foresight/metadata.json. The file is
+// written by the LibTorch this binary links, so export with a LibTorch no newer than the
+// device's (a .ptl does not load in an older runtime).
 #pragma once
 #include <filesystem>
 
