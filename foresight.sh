@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Foresight's single entry point: installs Debian packages (idempotent), builds in Release, runs a job.
-#   ./foresight.sh test    install, build, run the whole test suite (ctest)
+#   ./foresight.sh test    install, build, run the whole test suite (ctest), then the aarch64 check
 #   ./foresight.sh demo    install, build, synthetic data -> train (tiny) -> export -> edge daemon + sim
+#   ./foresight.sh cross   aarch64: sysroot (cached), cross-build foresight-edge, tests under qemu, .deb
 #   ./foresight.sh build   install and build only
 #   ./foresight.sh deps    install Debian packages only
 set -euo pipefail
@@ -18,12 +19,15 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libgif-dev gnuplot-nox
   chromium
 )
+# The aarch64 cross build (./foresight.sh cross): compiler, user-mode emulator, dpkg-deb for CPack.
+CROSS_PACKAGES=(g++-aarch64-linux-gnu qemu-user dpkg-dev)
+CROSS_BUILD=${FORESIGHT_CROSS_BUILD_DIR:-$ROOT/build-aarch64}
 
 log() { printf '\033[1m[foresight.sh]\033[0m %s\n' "$*" >&2; }
 
 install_deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then log "Debian packages: all present"; return; fi
@@ -39,12 +43,50 @@ build() {
   cmake --build "$BUILD" -j "$JOBS"
 }
 
+# Cross-builds foresight-edge for aarch64 against a Debian 12 arm64 sysroot, checks the binary,
+# runs the aarch64 test subset under qemu (protocol codec, corpus replay, parity of 5 steps with
+# the native build's output of the same .ptl) and packages the .deb. Needs the native build.
+cross() {
+  local sysroot t0=$SECONDS
+  sysroot=$(FORESIGHT_SYSROOT=${FORESIGHT_SYSROOT:-} "$ROOT/tools/make_sysroot_aarch64.sh" | tail -n1)
+  cmake --build "$BUILD" -j "$JOBS" --target parity_probe
+  "$BUILD/tests/parity_probe" export "$CROSS_BUILD/parity-x86_64" > /dev/null
+  log "aarch64: configuring $CROSS_BUILD (sysroot $sysroot)"
+  cmake -S "$ROOT" -B "$CROSS_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/toolchains/aarch64-linux-gnu.cmake" -DFORESIGHT_SYSROOT="$sysroot" \
+    -DFORESIGHT_BUILD_TRAINER=OFF -DFORESIGHT_BUILD_BENCH=OFF \
+    -DFORESIGHT_PARITY_DIR="$CROSS_BUILD/parity-x86_64" > /dev/null
+  cmake --build "$CROSS_BUILD" -j "$JOBS"
+  local kind
+  kind=$(file -b "$CROSS_BUILD/edge/foresight-edge")
+  case "$kind" in *"ARM aarch64"*) log "aarch64: foresight-edge is $kind" ;;
+    *) log "error: foresight-edge is not an aarch64 binary: $kind"; return 1 ;; esac
+  ctest --test-dir "$CROSS_BUILD" --output-on-failure -j "$JOBS" --timeout 900
+  (cd "$CROSS_BUILD" && cpack -G DEB > /dev/null)
+  local deb
+  deb=$(ls "$CROSS_BUILD"/foresight-edge_*_arm64.deb)
+  # The package unpacks into a scratch root with the binary, the unit and the config in place.
+  local scratch="$CROSS_BUILD/deb-root" f
+  rm -rf "$scratch" && dpkg -x "$deb" "$scratch"
+  for f in usr/bin/foresight-edge usr/lib/systemd/system/foresight-edge.service etc/foresight/edge.ini; do
+    [ -s "$scratch/$f" ] || { log "error: $deb lacks /$f"; return 1; }
+  done
+  dpkg-deb -I "$deb" conffiles | grep -qx /etc/foresight/edge.ini ||
+    { log "error: /etc/foresight/edge.ini is not a conffile of $deb"; return 1; }
+  log "aarch64: done in $((SECONDS - t0)) s; package $deb"
+}
+
 case "${1:-help}" in
   deps) install_deps ;;
   build) install_deps; build ;;
   test)
-    install_deps; build
+    install_deps "${CROSS_PACKAGES[@]}"; build
     ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 600
+    cross
+    ;;
+  cross)
+    install_deps "${CROSS_PACKAGES[@]}"; build
+    cross
     ;;
   demo)
     install_deps; build
