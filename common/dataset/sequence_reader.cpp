@@ -58,6 +58,8 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a < b;  // equal by value ("01" vs "1"): any fixed order keeps listings reproducible
 }
 
+}  // namespace
+
 std::vector<fs::path> sorted_subfolders(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
@@ -73,6 +75,8 @@ std::vector<fs::path> sorted_subfolders(const fs::path& dir) {
   });
   return out;
 }
+
+namespace {
 
 // "N.png" with N canonical decimal -> N, else -1.
 int frame_index(const std::string& name) {
@@ -158,8 +162,9 @@ std::string read_bytes(const fs::path& file, const char* what) {
   return bytes;
 }
 
-// Decodes one frame into dst (3 x size x size floats, RGB planes).
-void read_frame(const fs::path& file, int size, float* dst) {
+}  // namespace
+
+void read_rgb_image(const fs::path& file, int height, int width, float* dst) {
   std::string bytes = read_bytes(file, "frame");
   cv::Mat img;
   try {
@@ -169,9 +174,9 @@ void read_frame(const fs::path& file, int size, float* dst) {
     fail(file, std::string("cannot decode image: ") + e.what());
   }
   if (img.empty()) fail(file, "not a decodable image (corrupt or truncated?)");
-  if (img.cols != size || img.rows != size) {
+  if (img.cols != width || img.rows != height) {
     fail(file, "image is " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
-                   ", expected " + std::to_string(size) + "x" + std::to_string(size));
+                   ", expected " + std::to_string(width) + "x" + std::to_string(height));
   }
   double scale;
   if (img.depth() == CV_8U) {
@@ -203,17 +208,19 @@ void read_frame(const fs::path& file, int size, float* dst) {
   }
   cv::Mat f;
   rgb.convertTo(f, CV_32F, scale);
-  const size_t plane = static_cast<size_t>(size) * size;
-  for (int y = 0; y < size; ++y) {
+  const size_t plane = static_cast<size_t>(height) * width;
+  for (int y = 0; y < height; ++y) {
     const float* p = f.ptr<float>(y);
-    for (int x = 0; x < size; ++x) {
-      const size_t o = static_cast<size_t>(y) * size + x;
+    for (int x = 0; x < width; ++x) {
+      const size_t o = static_cast<size_t>(y) * width + x;
       dst[o] = p[3 * x];
       dst[plane + o] = p[3 * x + 1];
       dst[2 * plane + o] = p[3 * x + 2];
     }
   }
 }
+
+namespace {
 
 std::string sequence_name(const fs::path& dir) {
   fs::path d = dir.has_filename() ? dir : dir.parent_path();
@@ -337,8 +344,8 @@ Sequence load_window(const fs::path& sequence_dir, int start, int length, int im
   float* f = seq.frames.data_ptr<float>();
   const size_t frame_floats = static_cast<size_t>(kImageChannels) * image_size * image_size;
   for (int t = 0; t < length; ++t) {
-    read_frame(sequence_dir / (std::to_string(start + t) + ".png"), image_size,
-               f + t * frame_floats);
+    read_rgb_image(sequence_dir / (std::to_string(start + t) + ".png"), image_size, image_size,
+                   f + t * frame_floats);
   }
   return seq;
 }

@@ -45,6 +45,14 @@ int count_frames(const std::filesystem::path& sequence_dir);
 Sequence load_window(const std::filesystem::path& sequence_dir, int start, int length,
                      int image_size = 64);
 
+// Subfolders of dir in natural order, hidden ones (".name") left out. Throws DatasetError when dir
+// cannot be listed.
+std::vector<std::filesystem::path> sorted_subfolders(const std::filesystem::path& dir);
+
+// Decodes one PNG into dst (3 planes of height x width floats in [0, 1], RGB), with the checks of
+// load_window: exact size (never resized), 8/16 bit, opaque, colour. Throws DatasetError naming file.
+void read_rgb_image(const std::filesystem::path& file, int height, int width, float* dst);
+
 // Parses one CSV of `columns` finite floats per row, validating every row (rows beyond what the
 // caller needs are parsed, then ignored by it). Accepts ',' or ';' or whitespace separators, CR,
 // LF or CRLF line ends, a UTF-8 BOM, blank lines, surrounding spaces and double quotes, a leading

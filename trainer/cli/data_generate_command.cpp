@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "common/world/dance_dataset_writer.hpp"
 #include "common/world/dataset_writer.hpp"
 
 namespace foresight::cli {
@@ -16,12 +17,14 @@ void add_data_generate_subcommand(CLI::App& data);
 void add_data_generate_subcommand(CLI::App& data) {
   struct Config {
     SyntheticDatasetOptions options;
+    DanceDatasetOptions dance;
     std::string world = "pushing";
   };
   auto config = std::make_shared<Config>();
   SyntheticDatasetOptions& o = config->options;
 
-  auto* cmd = data.add_subcommand("generate", "Write a synthetic robot-pushing dataset");
+  auto* cmd = data.add_subcommand(
+      "generate", "Write a synthetic dataset: robot pushing (default) or dance (--world dance)");
   cmd->add_option("--out", o.out, "Dataset root to write (created if missing)")->required();
   cmd->add_option("--train", o.train, "Training sequences")
       ->check(CLI::NonNegativeNumber)
@@ -41,16 +44,35 @@ void add_data_generate_subcommand(CLI::App& data) {
                   "Worker threads (0: all cores); output does not depend on it")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--world", config->world, "Synthetic world: pushing")
+  cmd->add_option("--train-frames", config->dance.train_frames,
+                  "dance: training frames, in clips of 630")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--val-frames", config->dance.val_frames, "dance: validation frames")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--world", config->world, "Synthetic world: pushing | dance")
       ->check(CLI::Validator(
           [](std::string& name) -> std::string {
-            if (name == "pushing") return "";
-            return "unknown world '" + name + "': only 'pushing' is available";
+            if (name == "pushing" || name == "dance") return "";
+            return "unknown world '" + name + "': expected pushing or dance";
           },
           "WORLD"))
       ->capture_default_str();
 
   cmd->callback([config] {
+    if (config->world == "dance") {
+      DanceDatasetOptions d = config->dance;
+      d.out = config->options.out;
+      d.seed = config->options.seed;
+      d.threads = config->options.threads;
+      spdlog::info("generating a 'dance' world dataset in {}: train {} frames, val {} frames, "
+                   "clips of {} frames (32x64), seed {}",
+                   d.out.string(), d.train_frames, d.val_frames, d.clip_frames, d.seed);
+      write_dance_dataset(d);
+      spdlog::info("wrote {} frames to {}", d.train_frames + d.val_frames, d.out.string());
+      return;
+    }
     const SyntheticDatasetOptions& o = config->options;
     int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
     spdlog::info(

@@ -1,0 +1,120 @@
+// The dance world and its dataset writer: frame and label sizes, determinism per seed (also
+// whatever the thread count), distinct dancers per seed, labels that are skeletons on black.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <opencv2/core.hpp>
+
+#include "common/dataset/pose_clip_reader.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/world/dance_dataset_writer.hpp"
+#include "common/world/dance_world.hpp"
+#include "support/test_support.hpp"
+
+namespace foresight {
+namespace {
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> snapshot(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) files[fs::relative(e.path(), root).string()] = read_file(e.path());
+  }
+  return files;
+}
+
+bool same(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF) == 0; }
+
+TEST(DanceWorld, FramesAndLabelsAre32x64Rgb) {
+  DanceWorld w(3);
+  EXPECT_EQ(w.render_frame().size(), cv::Size(64, 32));
+  EXPECT_EQ(w.render_frame().type(), CV_8UC3);
+  EXPECT_EQ(w.render_label().size(), cv::Size(64, 32));
+  EXPECT_EQ(w.render_label().type(), CV_8UC3);
+}
+
+TEST(DanceWorld, SameSeedSameImages) {
+  DanceWorld a(5), b(5);
+  for (int t = 0; t < 40; ++t) {
+    ASSERT_TRUE(same(a.render_frame(), b.render_frame())) << t;
+    ASSERT_TRUE(same(a.render_label(), b.render_label())) << t;
+    a.step();
+    b.step();
+  }
+}
+
+TEST(DanceWorld, DifferentSeedsGiveDifferentDancers) {
+  DanceWorld a(1), b(2);
+  EXPECT_FALSE(same(a.render_frame(), b.render_frame()));
+  EXPECT_NE(a.look().shirt, b.look().shirt);
+}
+
+TEST(DanceWorld, TheDancerMovesAndTheLabelFollows) {
+  DanceWorld w(8);
+  const cv::Mat f0 = w.render_frame(), l0 = w.render_label();
+  for (int t = 0; t < 6; ++t) w.step();
+  EXPECT_GT(cv::norm(f0, w.render_frame(), cv::NORM_L1), 0);
+  EXPECT_GT(cv::norm(l0, w.render_label(), cv::NORM_L1), 0);
+}
+
+TEST(DanceWorld, LabelIsASkeletonOnBlack) {
+  DanceWorld w(4);
+  cv::Mat label = w.render_label();
+  int lit = 0;
+  for (int y = 0; y < label.rows; ++y) {
+    for (int x = 0; x < label.cols; ++x) lit += label.at<cv::Vec3b>(y, x) != cv::Vec3b(0, 0, 0);
+  }
+  // Thin bones: some pixels, but mostly black background.
+  EXPECT_GT(lit, 30);
+  EXPECT_LT(lit, label.rows * label.cols / 3);
+}
+
+TEST(DanceWorld, JointsStayInsideTheFrame) {
+  DanceWorld w(11);
+  for (int t = 0; t < 630; ++t, w.step()) {
+    for (const auto& j : w.pose().joints) {
+      ASSERT_GE(j.x, -1.0) << t;
+      ASSERT_LE(j.x, kDanceWidth + 1.0) << t;
+      ASSERT_LE(j.y, kDanceHeight) << t;
+    }
+  }
+}
+
+TEST(DanceDatasetWriter, LayoutAndSameBytesWhateverTheThreadCount) {
+  DanceDatasetOptions o;
+  o.out = testing::scratch_dir("dance-1");
+  o.train_frames = 25;
+  o.val_frames = 7;
+  o.clip_frames = 10;
+  o.threads = 1;
+  write_dance_dataset(o);
+  auto clips = list_pose_clips(o.out, "train");
+  ASSERT_EQ(clips.size(), 3u);  // 10 + 10 + 5
+  EXPECT_EQ(clips[0].filename(), "clip_000");
+  EXPECT_EQ(count_pose_clip_frames(clips[2]), 5);
+  ASSERT_EQ(list_pose_clips(o.out, "val").size(), 1u);
+  auto reference = snapshot(o.out);
+  EXPECT_EQ(reference.size(), 2u * 32);
+
+  o.out = testing::scratch_dir("dance-2");
+  o.threads = 2;
+  write_dance_dataset(o);
+  EXPECT_TRUE(snapshot(o.out) == reference);
+  write_dance_dataset(o);  // replacing clips in place gives the same bytes
+  EXPECT_TRUE(snapshot(o.out) == reference);
+}
+
+TEST(DanceDatasetWriter, RejectsBadOptions) {
+  DanceDatasetOptions o;
+  EXPECT_THROW(write_dance_dataset(o), std::invalid_argument);  // no folder
+  o.out = testing::scratch_dir("dance-bad");
+  o.train_frames = -1;
+  EXPECT_THROW(write_dance_dataset(o), std::invalid_argument);
+  o.train_frames = 4;
+  o.clip_frames = 1;
+  EXPECT_THROW(write_dance_dataset(o), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace foresight
