@@ -32,13 +32,37 @@ ModelMetadata make_metadata(const Checkpoint& ckpt, const SvgModel& model) {
   return m;
 }
 
-void export_model(SvgModel& model, const ModelMetadata& metadata, const std::filesystem::path& out) {
+ModelMetadata make_pose_metadata(const PoseModel& model, double val_psnr,
+                                 const std::string& config_hash) {
+  ModelMetadata m;
+  const PoseConfig& c = model.config();
+  m.family = "pose";
+  m.condition_kind = "pose";
+  m.image_size = c.width;
+  m.channels = 3;
+  m.action_dim = 0;
+  m.position_dim = 0;
+  m.condition_names.clear();
+  m.n_past = 1;
+  m.prior = "fixed";  // z ~ N(0, I) at test time, scaled by the caller (--noise-scale)
+  m.g_dim = c.f_dim;
+  m.z_dim = c.n_dim * c.height * c.width;  // noise numbers per step, as step() takes them
+  m.rnn_size = 0;
+  m.config_hash = config_hash;
+  m.val_psnr = val_psnr;
+  m.torch_version = TORCH_VERSION;
+  m.model_config = c;
+  return m;
+}
+
+void export_module(const torch::jit::Module& module, const ModelMetadata& metadata,
+                   const std::filesystem::path& out) {
   const std::string ext = out.extension().string();
   if (ext != ".pt" && ext != ".ptl") {
     throw std::invalid_argument(out.string() + ": the extension must be .ptl (lite) or .pt (full)");
   }
   metadata.validate();
-  torch::jit::Module m = model.module().clone();
+  torch::jit::Module m = module.clone();
   m.to(at::kCPU);
   m.eval();
   for (auto p : m.parameters()) p.set_requires_grad(false);
