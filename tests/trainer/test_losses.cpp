@@ -53,5 +53,20 @@ TEST(Reparameterisation, SamplesHaveTheRequestedMoments) {
   EXPECT_NEAR(std[1].item<double>(), 2.0, 0.02);
 }
 
+TEST(KlPerElement, IsTheClosedFormAveragedOverEveryElement) {
+  // Per element KL(N(1, 2^2) || N(0, 1)) = 2 - log 2, whatever the tensor's shape.
+  auto mu = at::ones({2, 12, 4, 8}), lv = at::full({2, 12, 4, 8}, std::log(4.0));
+  EXPECT_NEAR(kl_standard_normal_per_element(mu, lv).item<double>(), 2.0 - std::log(2.0), 1e-6);
+  // Doubling the latent doubles nothing: the term is normalised per element.
+  auto mu2 = at::ones({2, 24, 4, 8}), lv2 = at::full({2, 24, 4, 8}, std::log(4.0));
+  EXPECT_NEAR(kl_standard_normal_per_element(mu2, lv2).item<double>(),
+              kl_standard_normal_per_element(mu, lv).item<double>(), 1e-6);  // float32 sums
+  EXPECT_NEAR(kl_standard_normal_per_element(at::zeros({3, 5}), at::zeros({3, 5})).item<double>(),
+              0.0, 1e-7);
+  // Half the elements at KL 0.5 (mu 1), half at 0: the mean is 0.25.
+  auto half = at::cat({at::ones({1, 4}), at::zeros({1, 4})}, 1);
+  EXPECT_NEAR(kl_standard_normal_per_element(half, at::zeros({1, 8})).item<double>(), 0.25, 1e-7);
+}
+
 }  // namespace
 }  // namespace foresight

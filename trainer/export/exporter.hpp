@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/model/model_metadata.hpp"
+#include "common/model/pose_model.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 
 namespace foresight {
@@ -14,8 +15,23 @@ namespace foresight {
 // Metadata describing `model` trained with `config` (validation PSNR from the checkpoint).
 ModelMetadata make_metadata(const Checkpoint& ckpt, const SvgModel& model);
 
-// Writes `out` (.ptl or .pt, chosen by extension) atomically: the module switched to eval mode,
-// on the CPU, gradients off. Throws std::invalid_argument for another extension.
-void export_model(SvgModel& model, const ModelMetadata& metadata, const std::filesystem::path& out);
+// Metadata of a pose-conditioned model: family "pose", condition_kind "pose" (each step's
+// condition is a pose image, flattened), no telemetry numbers; image_size is the width, the full
+// size is in model_config (PoseConfig).
+ModelMetadata make_pose_metadata(const PoseModel& model, double val_psnr,
+                                 const std::string& config_hash);
+
+// Writes `out` (.ptl or .pt, chosen by extension) atomically: a copy of the module switched to
+// eval mode, on the CPU, gradients off. Throws std::invalid_argument for another extension.
+void export_module(const torch::jit::Module& module, const ModelMetadata& metadata,
+                   const std::filesystem::path& out);
+inline void export_model(SvgModel& model, const ModelMetadata& metadata,
+                         const std::filesystem::path& out) {
+  export_module(model.module(), metadata, out);
+}
+inline void export_model(PoseModel& model, const ModelMetadata& metadata,
+                         const std::filesystem::path& out) {
+  export_module(model.module(), metadata, out);
+}
 
 }  // namespace foresight

@@ -12,6 +12,10 @@ at::Tensor kl_gaussian(const at::Tensor& mu1, const at::Tensor& logvar1, const a
   return kld.sum(1).mean();
 }
 
+at::Tensor kl_standard_normal_per_element(const at::Tensor& mu, const at::Tensor& logvar) {
+  return (-0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())).mean();
+}
+
 at::Tensor mse(const at::Tensor& prediction, const at::Tensor& target) {
   return (prediction - target).pow(2).mean();
 }

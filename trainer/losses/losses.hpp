@@ -11,6 +11,11 @@ namespace foresight {
 at::Tensor kl_gaussian(const at::Tensor& mu1, const at::Tensor& logvar1, const at::Tensor& mu2,
                        const at::Tensor& logvar2);
 
+// KL( N(mu, exp(logvar)) || N(0, I) ) averaged over every element (batch, channels, pixels): the
+// pose CVAE's normalisation, which keeps the KL on the MSE's per-element scale whatever the
+// latent's size. Callers clamp logvar (the pose model's posterior does).
+at::Tensor kl_standard_normal_per_element(const at::Tensor& mu, const at::Tensor& logvar);
+
 // Mean squared error over all elements (torch.nn.MSELoss()).
 at::Tensor mse(const at::Tensor& prediction, const at::Tensor& target);
 

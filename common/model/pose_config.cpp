@@ -1,0 +1,35 @@
+#include "common/model/pose_config.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace foresight {
+
+void PoseConfig::validate() const {
+  auto require = [](bool ok, const char* field, const char* why) {
+    if (!ok) throw std::invalid_argument(std::string("pose model config: ") + field + " " + why);
+  };
+  require(height > 0 && width > 0, "height/width", "must be > 0");
+  require(f_dim > 0 && l_dim > 0 && n_dim > 0 && d_out > 0, "f_dim/l_dim/n_dim/d_out", "must be > 0");
+  require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
+}
+
+#define FORESIGHT_POSE_FIELDS(X) \
+  X(height) X(width) X(f_dim) X(l_dim) X(n_dim) X(d_out) X(logvar_min) X(logvar_max)
+
+void to_json(nlohmann::json& j, const PoseConfig& c) {
+  j = nlohmann::json::object();
+#define X(f) j[#f] = c.f;
+  FORESIGHT_POSE_FIELDS(X)
+#undef X
+}
+
+void from_json(const nlohmann::json& j, PoseConfig& c) {
+#define X(f) \
+  if (j.contains(#f)) j.at(#f).get_to(c.f);
+  FORESIGHT_POSE_FIELDS(X)
+#undef X
+}
+
+}  // namespace foresight

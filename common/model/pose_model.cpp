@@ -1,0 +1,128 @@
+#include "common/model/pose_model.hpp"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <memory>
+
+#include "common/model/svg_model.hpp"  // model_script
+
+namespace foresight {
+namespace {
+
+using torch::jit::Module;
+
+enum Activation : int64_t { kNone = 0, kLeakyRelu = 1, kSigmoid = 3 };
+
+struct PoseBuilder {
+  std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
+
+  Module make(const std::string& type) {
+    Module m("__torch__.foresight." + type, cu, /*shouldMangle=*/true);
+    m.register_attribute("training", c10::BoolType::get(), true);
+    return m;
+  }
+
+  // k x k conv in -> out; groups == in == out makes it depthwise.
+  Module conv(int64_t in, int64_t out, int64_t k, Activation act, int64_t groups = 1) {
+    Module m = make("PoseConv");
+    const int64_t fan_in = in / groups * k * k;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+    m.register_parameter("weight", at::empty({out, in / groups, k, k}).uniform_(-bound, bound), false);
+    m.register_parameter("bias", at::empty({out}).uniform_(-bound, bound), false);
+    m.register_attribute("padding", c10::IntType::get(), k / 2);
+    m.register_attribute("groups", c10::IntType::get(), groups);
+    m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    m.define(model_script("pose_conv"));
+    return m;
+  }
+
+  // Residual block in -> out, then a depthwise-separable residual block (pose_stage.torchscript).
+  Module stage(int64_t in, int64_t out) {
+    Module m = make("PoseStage");
+    m.register_module("skip", conv(in, out, 1, kNone));
+    m.register_module("c1", conv(in, out, 3, kLeakyRelu));
+    m.register_module("c2", conv(out, out, 3, kNone));
+    m.register_module("dw", conv(out, out, 3, kNone, out));
+    m.register_module("pw", conv(out, out, 1, kLeakyRelu));
+    m.define(model_script("pose_stage"));
+    return m;
+  }
+};
+
+std::vector<c10::IValue> args(std::initializer_list<c10::IValue> values) { return values; }
+
+}  // namespace
+
+torch::jit::Module build_pose_module(const PoseConfig& c) {
+  c.validate();
+  at::NoGradGuard no_grad;
+  PoseBuilder b;
+  Module m = b.make("PoseCvae");
+  m.register_module("frame_enc", b.stage(3, c.f_dim));
+  m.register_module("label_enc", b.stage(3, c.l_dim));
+  m.register_module("gauss", b.stage(c.f_dim + c.l_dim, c.f_dim));
+  m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
+  m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim, c.d_out));
+  m.register_module("gen", b.stage(c.d_out, c.d_out / 2 > 0 ? c.d_out / 2 : 1));
+  m.register_module("gen_out", b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, 3, 1, kSigmoid));
+  m.register_attribute("height", c10::IntType::get(), c.height);
+  m.register_attribute("width", c10::IntType::get(), c.width);
+  m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);
+  m.register_attribute("logvar_min", c10::FloatType::get(), c.logvar_min);
+  m.register_attribute("logvar_max", c10::FloatType::get(), c.logvar_max);
+  m.define(model_script("pose"));
+  for (auto p : m.parameters()) p.set_requires_grad(true);
+  return m;
+}
+
+PoseModel::PoseModel(torch::jit::Module module, PoseConfig config)
+    : module_(std::move(module)), config_(config) {}
+
+at::Tensor PoseModel::encode(const at::Tensor& x) {
+  return module_.get_method("encode")(args({x})).toTensor();
+}
+
+at::Tensor PoseModel::label_encode(const at::Tensor& label) {
+  return module_.get_method("label_encode")(args({label})).toTensor();
+}
+
+std::pair<at::Tensor, at::Tensor> PoseModel::posterior(const at::Tensor& h_frame,
+                                                       const at::Tensor& h_label) {
+  auto out = module_.get_method("posterior")(args({h_frame, h_label})).toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
+}
+
+at::Tensor PoseModel::decode(const at::Tensor& h_prev, const at::Tensor& h_label,
+                             const at::Tensor& z) {
+  return module_.get_method("decode")(args({h_prev, h_label, z})).toTensor();
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(const at::Tensor& x_prev,
+                                                                  const at::Tensor& x_next,
+                                                                  const at::Tensor& label_next,
+                                                                  const at::Tensor& noise) {
+  auto out = module_.get_method("forward")(args({x_prev, x_next, label_next, noise})).toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
+          out->elements()[2].toTensor()};
+}
+
+std::vector<at::Tensor> PoseModel::init_state(int64_t batch) {
+  return module_.get_method("init_state")(args({batch})).toTensorVector();
+}
+
+std::pair<at::Tensor, std::vector<at::Tensor>> PoseModel::step(
+    const at::Tensor& x_obs, const at::Tensor& cond_prev, const at::Tensor& conds,
+    const std::vector<at::Tensor>& state, bool first, const at::Tensor& noise) {
+  auto out = module_.get_method("step")(
+      args({x_obs, cond_prev, conds, c10::List<at::Tensor>(state), first, noise})).toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensorVector()};
+}
+
+std::vector<at::Tensor> PoseModel::parameters() const {
+  std::vector<at::Tensor> params;
+  for (const auto& p : module_.parameters()) params.push_back(p);
+  return params;
+}
+
+}  // namespace foresight

@@ -1,0 +1,100 @@
+// The scripted pose CVAE: the shape of every module at the seed's widths and at small ones, the
+// logvar clamp, gradients reaching every parameter, and step's SVG-compatible signature.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "common/model/pose_model.hpp"
+
+namespace foresight {
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+PoseConfig small() {
+  PoseConfig c;
+  c.f_dim = 8;
+  c.l_dim = 4;
+  c.n_dim = 3;
+  c.d_out = 12;
+  return c;
+}
+
+TEST(PoseModel, ModuleShapesAtTheSeedWidths) {
+  at::manual_seed(0);
+  PoseModel m = PoseModel::create(PoseConfig{});  // F 128, L 32, N 12, D_out 192
+  m.train(false);
+  at::NoGradGuard no_grad;
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64});
+  auto h = m.encode(x);
+  EXPECT_EQ(h.sizes(), (Shape{2, 128, 32, 64}));
+  auto hl = m.label_encode(label);
+  EXPECT_EQ(hl.sizes(), (Shape{2, 32, 32, 64}));
+  auto [mu, logvar] = m.posterior(h, hl);
+  EXPECT_EQ(mu.sizes(), (Shape{2, 12, 32, 64}));
+  EXPECT_EQ(logvar.sizes(), (Shape{2, 12, 32, 64}));
+  auto y = m.decode(h, hl, mu);
+  EXPECT_EQ(y.sizes(), (Shape{2, 3, 32, 64}));
+  EXPECT_GE(y.min().item<float>(), 0.0f);
+  EXPECT_LE(y.max().item<float>(), 1.0f);
+}
+
+TEST(PoseModel, LogvarIsClamped) {
+  at::manual_seed(1);
+  PoseConfig c = small();
+  c.logvar_min = -0.01;
+  c.logvar_max = 0.01;
+  PoseModel m = PoseModel::create(c);
+  auto h = at::randn({1, 8, 32, 64}) * 100, hl = at::randn({1, 4, 32, 64}) * 100;
+  auto [mu, logvar] = m.posterior(h, hl);
+  EXPECT_LE(logvar.max().item<float>(), 0.01f + 1e-6f);
+  EXPECT_GE(logvar.min().item<float>(), -0.01f - 1e-6f);
+}
+
+TEST(PoseModel, ForwardReachesEveryParameter) {
+  at::manual_seed(2);
+  PoseModel m = PoseModel::create(small());
+  auto x = at::rand({2, 3, 32, 64});
+  auto [pred, mu, logvar] = m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}),
+                                      at::randn({2, 3, 32, 64}));
+  EXPECT_EQ(pred.sizes(), x.sizes());
+  EXPECT_EQ(mu.sizes(), (Shape{2, 3, 32, 64}));
+  (pred.pow(2).mean() + mu.pow(2).mean() + logvar.pow(2).mean()).backward();
+  for (const auto& p : m.parameters()) {
+    ASSERT_TRUE(p.grad().defined());
+    EXPECT_GT(p.grad().abs().sum().item<double>(), 0.0);
+  }
+}
+
+TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
+  at::manual_seed(3);
+  PoseModel m = PoseModel::create(small());
+  m.train(false);
+  at::NoGradGuard no_grad;
+  const int64_t K = 4, B = 2, HW = 32 * 64;
+  auto state = m.init_state(B);
+  ASSERT_EQ(state.size(), 1u);
+  EXPECT_EQ(state[0].sizes(), (Shape{B, 3, 32, 64}));
+  auto x0 = at::rand({B, 3, 32, 64});
+  auto conds = at::rand({K, B, 3 * HW});
+  auto noise = at::randn({K + 1, B, 3 * HW});
+  auto [preds, s1] = m.step(x0, at::zeros({B, 3 * HW}), conds, state, true, noise);
+  EXPECT_EQ(preds.sizes(), (Shape{K, B, 3, 32, 64}));
+  EXPECT_TRUE(at::equal(s1[0], x0));
+  // The first prediction is decode(encode(x0), label_encode(label 0), z 0), nothing else.
+  auto expected = m.decode(m.encode(x0), m.label_encode(conds[0].view({B, 3, 32, 64})),
+                           noise[1].view({B, 3, 32, 64}));
+  EXPECT_LE((preds[0] - expected).abs().max().item<double>(), 1e-6);
+  // Each prediction feeds the next one.
+  auto second = m.decode(m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
+                         noise[2].view({B, 3, 32, 64}));
+  EXPECT_LE((preds[1] - second).abs().max().item<double>(), 1e-6);
+}
+
+TEST(PoseModel, RejectsABadConfig) {
+  PoseConfig c;
+  c.n_dim = 0;
+  EXPECT_THROW(build_pose_module(c), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace foresight
