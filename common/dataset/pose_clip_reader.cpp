@@ -2,66 +2,98 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 namespace foresight {
 namespace fs = std::filesystem;
 
-std::vector<fs::path> list_pose_clips(const fs::path& root, const std::string& split) {
-  const fs::path dir = root / split;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw DatasetError(dir.string() + ": split folder does not exist");
-  std::vector<fs::path> clips = sorted_subfolders(dir);
-  if (clips.empty()) {
-    throw DatasetError(dir.string() + ": no clip folders (expected " + dir.string() +
-                       "/<clip>/{frames,labels}/)");
-  }
-  return clips;
+fs::path pose_image_dir(const fs::path& root, const std::string& split) {
+  return root / split / (split + "_img");
 }
 
-int count_pose_clip_frames(const fs::path& clip_dir) {
-  int counts[2] = {0, 0};
-  const char* names[2] = {kPoseFramesDir, kPoseLabelsDir};
-  for (int k = 0; k < 2; ++k) {
-    const fs::path dir = clip_dir / names[k];
+fs::path pose_label_dir(const fs::path& root, const std::string& split) {
+  return root / split / (split + "_label");
+}
+
+long pose_frame_number(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (name.rfind("frame", 0) != 0 || dot == std::string::npos || dot <= 5) return -1;
+  std::string ext = name.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext != "png" && ext != "jpg" && ext != "jpeg") return -1;
+  const std::string digits = name.substr(5, dot - 5);
+  if (digits.size() > 9) return -1;
+  for (char c : digits) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return -1;
+  }
+  return std::stol(digits);
+}
+
+PoseSplit open_pose_split(const fs::path& root, const std::string& split) {
+  PoseSplit s;
+  s.image_dir = pose_image_dir(root, split);
+  s.label_dir = pose_label_dir(root, split);
+  for (const fs::path& dir : {s.image_dir, s.label_dir}) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw DatasetError(dir.string() + ": missing folder");
-    counts[k] = count_frames(dir);
-    if (counts[k] == 0) throw DatasetError(dir.string() + ": no images (expected 0.png ...)");
   }
-  if (counts[0] != counts[1]) {
-    // Name the first image that has no partner, so the user knows which side is short.
-    const int k = counts[0] < counts[1] ? 0 : 1;
-    throw DatasetError((clip_dir / names[k] / (std::to_string(counts[k]) + ".png")).string() +
-                       ": missing (frames/ has " + std::to_string(counts[0]) + " images, labels/ has " +
-                       std::to_string(counts[1]) + "; every frame needs its label)");
+  std::map<long, std::string> by_number;
+  std::error_code ec;
+  for (fs::directory_iterator it(s.image_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const long n = pose_frame_number(name);
+    if (n < 0) continue;
+    auto [pos, inserted] = by_number.emplace(n, name);
+    if (!inserted) {
+      const auto& [a, b] = std::minmax(pos->second, name);
+      throw DatasetError((s.image_dir / b).string() + ": frame number " + std::to_string(n) +
+                         " already used by " + a);
+    }
   }
-  return counts[0];
+  if (ec) throw DatasetError(s.image_dir.string() + ": cannot list folder: " + ec.message());
+  if (by_number.empty()) {
+    throw DatasetError(s.image_dir.string() + ": no frames (expected frame0.png, frame1.png, ...)");
+  }
+  s.names.reserve(by_number.size());
+  for (auto& [n, name] : by_number) {
+    if (!fs::exists(s.label_dir / name)) {
+      throw DatasetError((s.label_dir / name).string() + ": missing (the pose image of " +
+                         (s.image_dir / name).string() + ")");
+    }
+    s.names.push_back(std::move(name));
+  }
+  return s;
 }
 
-PoseClip load_pose_clip(const fs::path& clip_dir, int start, int length, int height, int width) {
+PoseClip load_pose_clip(const PoseSplit& s, int start, int length, int height, int width) {
   if (start < 0 || length == 0 || length < -1 || height < 1 || width < 1) {
     throw std::invalid_argument("load_pose_clip: need start >= 0, length >= 1 or -1, a positive size");
   }
-  const int frames = count_pose_clip_frames(clip_dir);
-  if (length == -1) length = frames - start;
-  if (length < 1 || start + length > frames) {
-    throw DatasetError((clip_dir / kPoseFramesDir / (std::to_string(frames) + ".png")).string() +
-                       ": missing frame (the clip has " + std::to_string(frames) +
-                       " frames, the window " + std::to_string(start) + ".." +
-                       std::to_string(start + length - 1) + " needs it)");
+  if (length == -1) length = s.size() - start;
+  if (length < 1 || start + length > s.size()) {
+    throw DatasetError(s.image_dir.string() + ": the clip of frames " + std::to_string(start) +
+                       ".." + std::to_string(start + length - 1) + " needs more frames than the " +
+                       std::to_string(s.size()) + " there");
   }
   PoseClip clip;
-  clip.name = clip_dir.filename().string();
+  clip.start = start;
   clip.frames = at::empty({length, 3, height, width}, at::kFloat);
   clip.labels = at::empty({length, 3, height, width}, at::kFloat);
   const size_t image_floats = static_cast<size_t>(3) * height * width;
   for (int t = 0; t < length; ++t) {
-    const std::string name = std::to_string(start + t) + ".png";
-    read_rgb_image(clip_dir / kPoseFramesDir / name, height, width,
-                   clip.frames.data_ptr<float>() + t * image_floats);
-    read_rgb_image(clip_dir / kPoseLabelsDir / name, height, width,
-                   clip.labels.data_ptr<float>() + t * image_floats);
+    const std::string& name = s.names[static_cast<size_t>(start + t)];
+    read_rgb_image(s.image_dir / name, height, width, clip.frames.data_ptr<float>() + t * image_floats);
+    read_rgb_image(s.label_dir / name, height, width, clip.labels.data_ptr<float>() + t * image_floats);
   }
   return clip;
+}
+
+std::vector<int> pose_clip_starts(int frames, int length) {
+  std::vector<int> starts;
+  for (int s = 0; length > 0 && s + length <= frames; s += length) starts.push_back(s);
+  return starts;
 }
 
 }  // namespace foresight

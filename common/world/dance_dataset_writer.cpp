@@ -3,19 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdio>
 #include <exception>
-#include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "common/dataset/pose_clip_reader.hpp"
-#include "common/util/progress_bar.hpp"
+#include "common/util/parallel_jobs.hpp"
 #include "common/world/dance_world.hpp"
 #include "common/world/rng.hpp"
 
@@ -24,19 +19,13 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Job {
-  int split, index, frames;
+  int split, index, first, frames;
 };
 
 void write_png(const fs::path& file, const cv::Mat& rgb) {
   cv::Mat bgr;
   cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   if (!cv::imwrite(file.string(), bgr)) throw std::runtime_error(file.string() + ": write failed");
-}
-
-std::string clip_name(int index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "clip_%03d", index);
-  return buf;
 }
 
 }  // namespace
@@ -46,15 +35,16 @@ uint64_t dance_clip_seed(uint64_t seed, int split, int index) {
   return mix_seed(mix_seed(seed, 100 + static_cast<uint64_t>(split)), static_cast<uint64_t>(index));
 }
 
-void write_dance_clip(const fs::path& dir, uint64_t clip_seed, int frames) {
-  fs::create_directories(dir / kPoseFramesDir);
-  fs::create_directories(dir / kPoseLabelsDir);
-  DanceWorld world(clip_seed, kPoseHeight, kPoseWidth);
+void write_dance_frames(const fs::path& image_dir, const fs::path& label_dir, uint64_t dancer_seed,
+                        int first, int frames, int height, int width) {
+  fs::create_directories(image_dir);
+  fs::create_directories(label_dir);
+  DanceWorld world(dancer_seed, height, width);
   for (int t = 0; t < frames; ++t) {
     if (t > 0) world.step();
-    const std::string name = std::to_string(t) + ".png";
-    write_png(dir / kPoseFramesDir / name, world.render_frame());
-    write_png(dir / kPoseLabelsDir / name, world.render_label());
+    const std::string name = "frame" + std::to_string(first + t) + ".png";
+    write_png(image_dir / name, world.render_frame());
+    write_png(label_dir / name, world.render_label());
   }
 }
 
@@ -63,59 +53,43 @@ void write_dance_dataset(const DanceDatasetOptions& o) {
   if (o.train_frames < 0 || o.val_frames < 0) {
     throw std::invalid_argument("--train-frames and --val-frames must not be negative");
   }
-  if (o.clip_frames < 2) throw std::invalid_argument("clips need at least 2 frames");
+  if (o.dancer_frames < 2) throw std::invalid_argument("dancers need at least 2 frames");
+  if (o.height < 8 || o.width < 8) throw std::invalid_argument("frames must be at least 8x8");
   if (o.threads < 0) throw std::invalid_argument("threads must not be negative");
   std::vector<Job> jobs;
   const int totals[2] = {o.train_frames, o.val_frames};
   for (int split = 0; split < 2; ++split) {
     for (int done = 0, i = 0; done < totals[split]; ++i) {
-      const int n = std::min(o.clip_frames, totals[split] - done);
-      jobs.push_back({split, i, n});
+      const int n = std::min(o.dancer_frames, totals[split] - done);
+      jobs.push_back({split, i, done, n});
       done += n;
     }
   }
   if (jobs.empty()) return;
-  fs::path staging = o.out / (".staging-" + std::to_string(::getpid()));
-  fs::create_directories(staging);
-  int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::clamp(threads, 1, static_cast<int>(jobs.size()));
-
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex mu;
-  {
-    ProgressBar bar(static_cast<int64_t>(jobs.size()), "generate", "clip");
-    auto work = [&] {
-      for (size_t k = next++; k < jobs.size() && !failed; k = next++) {
-        const Job& job = jobs[k];
-        try {
-          const std::string& split = kPoseSplits[static_cast<size_t>(job.split)];
-          fs::path tmp = staging / (split + "-" + std::to_string(job.index));
-          fs::remove_all(tmp);
-          write_dance_clip(tmp, dance_clip_seed(o.seed, job.split, job.index), job.frames);
-          fs::path target = o.out / split / clip_name(job.index);
-          fs::create_directories(target.parent_path());
-          fs::remove_all(target);
-          fs::rename(tmp, target);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!error) error = std::current_exception();
-          failed = true;
-          return;
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        bar.tick();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-  }
+  // Staging next to the splits (same file system, so rename is atomic) but outside them.
+  const fs::path staging = o.out / (".staging-" + std::to_string(::getpid()));
   std::error_code ignored;
   fs::remove_all(staging, ignored);
-  if (error) std::rethrow_exception(error);
+  fs::create_directories(staging);
+  try {
+    run_parallel_jobs(jobs.size(), o.threads, "generate", "dancer", [&](size_t k) {
+      const Job& job = jobs[k];
+      const std::string& split = kPoseSplits[static_cast<size_t>(job.split)];
+      write_dance_frames(pose_image_dir(staging, split), pose_label_dir(staging, split),
+                         dance_clip_seed(o.seed, job.split, job.index), job.first, job.frames,
+                         o.height, o.width);
+    });
+    for (int split = 0; split < 2; ++split) {
+      if (totals[split] == 0) continue;
+      const std::string& name = kPoseSplits[static_cast<size_t>(split)];
+      fs::remove_all(o.out / name);
+      fs::rename(staging / name, o.out / name);
+    }
+  } catch (...) {
+    fs::remove_all(staging, ignored);
+    throw;
+  }
+  fs::remove_all(staging, ignored);
 }
 
 }  // namespace foresight

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/dataset/dataset_format.hpp"
-#include "common/util/progress_bar.hpp"
+#include "common/util/parallel_jobs.hpp"
 #include "common/world/pushing_world.hpp"
 #include "common/world/rng.hpp"
 
@@ -99,44 +99,23 @@ void write_synthetic_dataset(const SyntheticDatasetOptions& o) {
   fs::path staging = o.out / (".staging-" + std::to_string(::getpid()));
   fs::create_directories(staging);
 
-  int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::clamp(threads, 1, std::max<int>(1, static_cast<int>(jobs.size())));
-
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
   std::exception_ptr error;
-  std::mutex mu;
-  {
-    ProgressBar bar(static_cast<int64_t>(jobs.size()), "generate", "seq");
-    auto work = [&] {
-      for (size_t k = next++; k < jobs.size() && !failed; k = next++) {
-        const Job& job = jobs[k];
-        try {
-          const std::string& split = kSplits[static_cast<size_t>(job.split)];
-          fs::path tmp = staging / (split + "-" + std::to_string(job.index));
-          fs::remove_all(tmp);
-          fs::create_directory(tmp);
-          write_synthetic_sequence(tmp, synthetic_sequence_seed(o.seed, job.split, job.index),
-                                   o.frames, o.image_size);
-          fs::path target =
-              o.out / split / synthetic_group_name(job.index) / std::to_string(job.index);
-          fs::create_directories(target.parent_path());
-          fs::remove_all(target);
-          fs::rename(tmp, target);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!error) error = std::current_exception();
-          failed = true;
-          return;
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        bar.tick();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+  try {
+    run_parallel_jobs(jobs.size(), o.threads, "generate", "seq", [&](size_t k) {
+      const Job& job = jobs[k];
+      const std::string& split = kSplits[static_cast<size_t>(job.split)];
+      fs::path tmp = staging / (split + "-" + std::to_string(job.index));
+      fs::remove_all(tmp);
+      fs::create_directory(tmp);
+      write_synthetic_sequence(tmp, synthetic_sequence_seed(o.seed, job.split, job.index), o.frames,
+                               o.image_size);
+      fs::path target = o.out / split / synthetic_group_name(job.index) / std::to_string(job.index);
+      fs::create_directories(target.parent_path());
+      fs::remove_all(target);
+      fs::rename(tmp, target);
+    });
+  } catch (...) {
+    error = std::current_exception();
   }
   std::error_code ignored;
   fs::remove_all(staging, ignored);

@@ -1,5 +1,6 @@
 // The dance world and its dataset writer: frame and label sizes, determinism per seed (also
 // whatever the thread count), distinct dancers per seed, labels that are skeletons on black.
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -86,14 +87,15 @@ TEST(DanceDatasetWriter, LayoutAndSameBytesWhateverTheThreadCount) {
   o.out = testing::scratch_dir("dance-1");
   o.train_frames = 25;
   o.val_frames = 7;
-  o.clip_frames = 10;
+  o.dancer_frames = 10;  // train: dancers of 10 + 10 + 5 frames, numbered on
   o.threads = 1;
   write_dance_dataset(o);
-  auto clips = list_pose_clips(o.out, "train");
-  ASSERT_EQ(clips.size(), 3u);  // 10 + 10 + 5
-  EXPECT_EQ(clips[0].filename(), "clip_000");
-  EXPECT_EQ(count_pose_clip_frames(clips[2]), 5);
-  ASSERT_EQ(list_pose_clips(o.out, "val").size(), 1u);
+  PoseSplit train = open_pose_split(o.out, "train");
+  ASSERT_EQ(train.size(), 25);
+  EXPECT_EQ(train.names.front(), "frame0.png");
+  EXPECT_EQ(train.names.back(), "frame24.png");
+  EXPECT_TRUE(fs::exists(o.out / "train" / "train_label" / "frame24.png"));
+  EXPECT_EQ(open_pose_split(o.out, "val").size(), 7);
   auto reference = snapshot(o.out);
   EXPECT_EQ(reference.size(), 2u * 32);
 
@@ -101,8 +103,35 @@ TEST(DanceDatasetWriter, LayoutAndSameBytesWhateverTheThreadCount) {
   o.threads = 2;
   write_dance_dataset(o);
   EXPECT_TRUE(snapshot(o.out) == reference);
-  write_dance_dataset(o);  // replacing clips in place gives the same bytes
+  write_dance_dataset(o);  // replacing the splits in place gives the same bytes
   EXPECT_TRUE(snapshot(o.out) == reference);
+}
+
+TEST(DanceDatasetWriter, EachDancerIsANewScene) {
+  DanceDatasetOptions o;
+  o.out = testing::scratch_dir("dance-cut");
+  o.train_frames = 4;
+  o.val_frames = 0;
+  o.dancer_frames = 2;
+  o.threads = 1;
+  write_dance_dataset(o);
+  PoseClip c = load_pose_clip(open_pose_split(o.out, "train"));
+  auto change = [&](int t) { return (c.frames[t] - c.frames[t - 1]).abs().mean().item<double>(); };
+  EXPECT_GT(change(2), 4 * change(1));  // frame 2 is the next dancer's first frame
+  EXPECT_FALSE(fs::exists(o.out / "val"));
+}
+
+TEST(DanceDatasetWriter, ConfigurableFrameSize) {
+  DanceDatasetOptions o;
+  o.out = testing::scratch_dir("dance-size");
+  o.train_frames = 2;
+  o.val_frames = 0;
+  o.height = 64;
+  o.width = 32;
+  write_dance_dataset(o);
+  PoseSplit s = open_pose_split(o.out, "train");
+  EXPECT_EQ(load_pose_clip(s, 0, -1, 64, 32).frames.sizes(), (std::vector<int64_t>{2, 3, 64, 32}));
+  EXPECT_THROW(load_pose_clip(s), DatasetError);  // 32x64 expected by default: never resized
 }
 
 TEST(DanceDatasetWriter, RejectsBadOptions) {
@@ -112,7 +141,7 @@ TEST(DanceDatasetWriter, RejectsBadOptions) {
   o.train_frames = -1;
   EXPECT_THROW(write_dance_dataset(o), std::invalid_argument);
   o.train_frames = 4;
-  o.clip_frames = 1;
+  o.dancer_frames = 1;
   EXPECT_THROW(write_dance_dataset(o), std::invalid_argument);
 }
 

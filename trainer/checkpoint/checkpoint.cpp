@@ -23,16 +23,17 @@ std::string tensor_to_bytes(const at::Tensor& t) {
   auto c = t.contiguous().to(at::kCPU);
   return std::string(static_cast<const char*>(c.data_ptr()), c.numel());
 }
-}  // namespace
 
-void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, SvgModel& model) {
+void write_checkpoint(const fs::path& path, const Checkpoint& ckpt, torch::jit::Module& module,
+                      const std::string& family, const std::string& model_config_json) {
   c10::Dict<std::string, at::Tensor> weights;
-  for (const auto& p : model.module().named_parameters()) weights.insert(p.name, p.value.detach().cpu());
-  for (const auto& b : model.module().named_buffers()) weights.insert(b.name, b.value.detach().cpu());
+  for (const auto& p : module.named_parameters()) weights.insert(p.name, p.value.detach().cpu());
+  for (const auto& b : module.named_buffers()) weights.insert(b.name, b.value.detach().cpu());
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
   dict.insert("format", std::string(kFormat));
+  dict.insert("family", family);
   dict.insert("config", nlohmann::json(ckpt.config).dump());
-  dict.insert("model_config", nlohmann::json(ckpt.model_config).dump());
+  dict.insert("model_config", model_config_json);
   dict.insert("weights", weights);
   dict.insert("epoch", static_cast<int64_t>(ckpt.epoch));
   dict.insert("iteration", ckpt.iteration);
@@ -44,70 +45,125 @@ void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, SvgModel& mod
   write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
-std::pair<Checkpoint, SvgModel> load_checkpoint(const fs::path& path) {
-  auto fail = [&](const std::string& what) -> CheckpointError {
-    return CheckpointError(path.string() + ": " + what);
-  };
-  std::string bytes;
-  try {
-    bytes = read_file(path);
-  } catch (const std::exception& e) {
-    throw fail("cannot read checkpoint");
-  }
-  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
-  try {
-    dict = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict();
-  } catch (const std::exception& e) {
-    throw fail("not a readable checkpoint (truncated or corrupt?)");
-  }
-  auto get = [&](const std::string& key) {
-    auto it = dict.find(key);
-    if (it == dict.end()) throw fail("missing field '" + key + "'");
-    return it->value();
-  };
-  if (!get("format").isString() || get("format").toStringRef() != kFormat) {
-    throw fail("unknown checkpoint format (expected " + std::string(kFormat) + ")");
-  }
-  Checkpoint ckpt;
-  try {
-    ckpt.config = nlohmann::json::parse(get("config").toStringRef()).get<TrainConfig>();
-    ckpt.model_config = nlohmann::json::parse(get("model_config").toStringRef()).get<SvgConfig>();
-    ckpt.epoch = static_cast<int>(get("epoch").toInt());
-    ckpt.iteration = get("iteration").toInt();
-    ckpt.val_psnr = get("val_psnr").toDouble();
-    ckpt.best_val_psnr = get("best_val_psnr").toDouble();
-    ckpt.optimizer_state = tensor_to_bytes(get("optimizer").toTensor());
-    ckpt.rng_state = get("rng").toTensor();
-  } catch (const CheckpointError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw fail(std::string("malformed field: ") + e.what());
-  }
-  SvgModel model = [&] {
+// A parsed checkpoint file: its fields, and the dictionary for the weights.
+class CheckpointFile {
+ public:
+  explicit CheckpointFile(const fs::path& path)
+      : path_(path), dict_(c10::StringType::get(), c10::AnyType::get()) {
+    std::string bytes;
     try {
-      return SvgModel::create(ckpt.model_config);
+      bytes = read_file(path);
+    } catch (const std::exception&) {
+      throw fail("cannot read checkpoint");
+    }
+    try {
+      dict_ = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict();
+    } catch (const std::exception&) {
+      throw fail("not a readable checkpoint (truncated or corrupt?)");
+    }
+    if (!get("format").isString() || get("format").toStringRef() != kFormat) {
+      throw fail("unknown checkpoint format (expected " + std::string(kFormat) + ")");
+    }
+    auto family = dict_.find("family");
+    ckpt.family = family == dict_.end() ? "svg" : family->value().toStringRef();
+    if (ckpt.family != "svg" && ckpt.family != "pose") throw fail("unknown model family '" + ckpt.family + "'");
+    try {
+      ckpt.config = nlohmann::json::parse(get("config").toStringRef()).get<TrainConfig>();
+      const auto model_config = nlohmann::json::parse(get("model_config").toStringRef());
+      if (ckpt.family == "svg") ckpt.model_config = model_config.get<SvgConfig>();
+      if (ckpt.family == "pose") ckpt.pose_config = model_config.get<PoseConfig>();
+      ckpt.epoch = static_cast<int>(get("epoch").toInt());
+      ckpt.iteration = get("iteration").toInt();
+      ckpt.val_psnr = get("val_psnr").toDouble();
+      ckpt.best_val_psnr = get("best_val_psnr").toDouble();
+      ckpt.optimizer_state = tensor_to_bytes(get("optimizer").toTensor());
+      ckpt.rng_state = get("rng").toTensor();
+    } catch (const CheckpointError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw fail(std::string("malformed field: ") + e.what());
+    }
+  }
+
+  CheckpointError fail(const std::string& what) const {
+    return CheckpointError(path_.string() + ": " + what);
+  }
+
+  void require_family(const std::string& family) const {
+    if (ckpt.family != family) {
+      throw fail("is a " + ckpt.family + " checkpoint, not " + family +
+                 " (foresight picks the family from the file; this caller needs " + family + ")");
+    }
+  }
+
+  void load_weights(torch::jit::Module& module) const {
+    auto weights_iv = get("weights");
+    if (!weights_iv.isGenericDict()) throw fail("field 'weights' is not a dictionary");
+    auto weights = weights_iv.toGenericDict();
+    at::NoGradGuard no_grad;
+    auto load = [&](const std::string& name, at::Tensor target) {
+      auto it = weights.find(name);
+      if (it == weights.end()) throw fail("missing weight '" + name + "'");
+      at::Tensor value = it->value().toTensor();
+      if (value.sizes() != target.sizes()) {
+        throw fail("weight '" + name + "' has shape " + c10::str(value.sizes()) +
+                   ", the model expects " + c10::str(target.sizes()));
+      }
+      target.copy_(value);
+    };
+    for (const auto& p : module.named_parameters()) load(p.name, p.value);
+    for (const auto& b : module.named_buffers()) load(b.name, b.value);
+  }
+
+  template <typename Build>
+  auto build_model(Build build) const {
+    try {
+      return build();
     } catch (const std::exception& e) {
       throw fail(std::string("bad model config: ") + e.what());
     }
-  }();
-  auto weights_iv = get("weights");
-  if (!weights_iv.isGenericDict()) throw fail("field 'weights' is not a dictionary");
-  auto weights = weights_iv.toGenericDict();
-  at::NoGradGuard no_grad;
-  auto load = [&](const std::string& name, at::Tensor target) {
-    auto it = weights.find(name);
-    if (it == weights.end()) throw fail("missing weight '" + name + "'");
-    at::Tensor value = it->value().toTensor();
-    if (value.sizes() != target.sizes()) {
-      throw fail("weight '" + name + "' has shape " + c10::str(value.sizes()) + ", the model expects " +
-                 c10::str(target.sizes()));
-    }
-    target.copy_(value);
-  };
-  for (const auto& p : model.module().named_parameters()) load(p.name, p.value);
-  for (const auto& b : model.module().named_buffers()) load(b.name, b.value);
-  return {std::move(ckpt), std::move(model)};
+  }
+
+  Checkpoint ckpt;
+
+ private:
+  c10::IValue get(const std::string& key) const {
+    auto it = dict_.find(key);
+    if (it == dict_.end()) throw fail("missing field '" + key + "'");
+    return it->value();
+  }
+
+  fs::path path_;
+  c10::impl::GenericDict dict_;
+};
+
+}  // namespace
+
+void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, SvgModel& model) {
+  write_checkpoint(path, ckpt, model.module(), "svg", nlohmann::json(model.config()).dump());
 }
+
+void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, PoseModel& model) {
+  write_checkpoint(path, ckpt, model.module(), "pose", nlohmann::json(model.config()).dump());
+}
+
+std::pair<Checkpoint, SvgModel> load_checkpoint(const fs::path& path) {
+  CheckpointFile file(path);
+  file.require_family("svg");
+  SvgModel model = file.build_model([&] { return SvgModel::create(file.ckpt.model_config); });
+  file.load_weights(model.module());
+  return {std::move(file.ckpt), std::move(model)};
+}
+
+std::pair<Checkpoint, PoseModel> load_pose_checkpoint(const fs::path& path) {
+  CheckpointFile file(path);
+  file.require_family("pose");
+  PoseModel model = file.build_model([&] { return PoseModel::create(file.ckpt.pose_config); });
+  file.load_weights(model.module());
+  return {std::move(file.ckpt), std::move(model)};
+}
+
+std::string checkpoint_family(const fs::path& path) { return CheckpointFile(path).ckpt.family; }
 
 fs::path resolve_checkpoint(const fs::path& p) {
   if (!fs::is_directory(p)) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/model/pose_model.hpp"
 #include "common/model/svg_model.hpp"
 #include "trainer/config/train_config.hpp"
 
@@ -23,7 +24,9 @@ class CheckpointError : public std::runtime_error {
 
 struct Checkpoint {
   TrainConfig config;
+  std::string family = "svg";    // svg | pose: which of the two configs below describes the weights
   SvgConfig model_config;
+  PoseConfig pose_config;
   int epoch = 0;                 // epochs completed
   int64_t iteration = 0;         // optimiser steps completed
   double val_psnr = 0.0;         // validation PSNR after `epoch`
@@ -35,12 +38,19 @@ struct Checkpoint {
 constexpr const char* kLastCheckpoint = "last.ckpt";
 constexpr const char* kBestCheckpoint = "best.ckpt";
 
-// Writes `ckpt` and the model's parameters and buffers to `path` atomically.
+// Writes `ckpt` and the model's parameters and buffers to `path` atomically (family and model
+// config taken from the model).
 void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt, SvgModel& model);
+void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt, PoseModel& model);
 
 // Reads a checkpoint; builds the model from its config and loads the weights into it.
-// Throws CheckpointError naming the file for unreadable, truncated or inconsistent checkpoints.
+// Throws CheckpointError naming the file for unreadable, truncated or inconsistent checkpoints,
+// and for a checkpoint of the other family.
 std::pair<Checkpoint, SvgModel> load_checkpoint(const std::filesystem::path& path);
+std::pair<Checkpoint, PoseModel> load_pose_checkpoint(const std::filesystem::path& path);
+
+// "svg" or "pose" (checkpoints written before the pose family are svg). Throws as load_checkpoint.
+std::string checkpoint_family(const std::filesystem::path& path);
 
 // A checkpoint file, or a run directory (then its best checkpoint, or last if there is no best).
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& file_or_run_dir);

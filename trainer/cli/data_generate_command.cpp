@@ -45,11 +45,17 @@ void add_data_generate_subcommand(CLI::App& data) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--train-frames", config->dance.train_frames,
-                  "dance: training frames, in clips of 630")
+                  "dance: training frames (dancers of 640 frames, one after the other)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--val-frames", config->dance.val_frames, "dance: validation frames")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--frame-height", config->dance.height, "dance: frame height")
+      ->check(CLI::Range(8, 4096))
+      ->capture_default_str();
+  cmd->add_option("--frame-width", config->dance.width, "dance: frame width")
+      ->check(CLI::Range(8, 4096))
       ->capture_default_str();
   cmd->add_option("--world", config->world, "Synthetic world: pushing | dance")
       ->check(CLI::Validator(
@@ -67,8 +73,9 @@ void add_data_generate_subcommand(CLI::App& data) {
       d.seed = config->options.seed;
       d.threads = config->options.threads;
       spdlog::info("generating a 'dance' world dataset in {}: train {} frames, val {} frames, "
-                   "clips of {} frames (32x64), seed {}",
-                   d.out.string(), d.train_frames, d.val_frames, d.clip_frames, d.seed);
+                   "dancers of {} frames ({}x{} HxW), seed {}",
+                   d.out.string(), d.train_frames, d.val_frames, d.dancer_frames, d.height, d.width,
+                   d.seed);
       write_dance_dataset(d);
       spdlog::info("wrote {} frames to {}", d.train_frames + d.val_frames, d.out.string());
       return;

@@ -19,12 +19,25 @@ void add_export_command(CLI::App& app) {
       ->required();
   cmd->callback([checkpoint, out] {
     auto path = resolve_checkpoint(*checkpoint);
+    auto report = [&](const Checkpoint& ckpt, const std::string& file) {
+      spdlog::info("exported {} model {} (epoch {}, val PSNR {:.2f} dB) -> {} ({} bytes)",
+                   ckpt.family, path.string(), ckpt.epoch, ckpt.val_psnr, file,
+                   std::filesystem::file_size(file));
+    };
+    if (checkpoint_family(path) == "pose") {
+      auto [ckpt, model] = load_pose_checkpoint(path);
+      ModelMetadata meta = make_pose_metadata(model, ckpt.val_psnr, fnv1a_hex(nlohmann::json(ckpt.config).dump()));
+      for (const auto& file : *out) {
+        export_model(model, meta, file);
+        report(ckpt, file);
+      }
+      return;
+    }
     auto [ckpt, model] = load_checkpoint(path);
     ModelMetadata meta = make_metadata(ckpt, model);
     for (const auto& file : *out) {
       export_model(model, meta, file);
-      spdlog::info("exported {} (epoch {}, val PSNR {:.2f} dB) -> {} ({} bytes)", path.string(),
-                   ckpt.epoch, ckpt.val_psnr, file, std::filesystem::file_size(file));
+      report(ckpt, file);
     }
   });
 }

@@ -7,7 +7,7 @@
 namespace foresight::cli {
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train the SVG conditional VAE (CUDA when present)");
+  auto* cmd = app.add_subcommand("train", "Train the SVG conditional VAE or (--model pose) the pose CVAE (CUDA when present)");
   auto parsed = std::make_shared<TrainConfig>();
   auto resume = std::make_shared<std::string>();
   auto build = add_train_flags(*cmd, *parsed);
@@ -23,8 +23,9 @@ void add_train_command(CLI::App& app) {
       throw CLI::ValidationError("train", "--data and --out are required (or --resume RUN_DIR)");
     }
     TrainSummary s = train(config, resume_dir);
-    spdlog::info("trained {} epochs; best validation PSNR {:.2f} dB (copy-last {:.2f} dB); run in {}",
-                 s.epochs, s.best_val_psnr, s.copy_last_psnr, s.run_dir.string());
+    spdlog::info("trained {} epochs; best validation PSNR {:.2f} dB ({} {:.2f} dB); run in {}",
+                 s.epochs, s.best_val_psnr, config.model == "pose" ? "copy-first" : "copy-last",
+                 s.copy_last_psnr, s.run_dir.string());
   });
 }
 

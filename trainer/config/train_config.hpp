@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/model/pose_config.hpp"
 #include "common/model/svg_config.hpp"
 
 namespace foresight {
@@ -18,6 +19,7 @@ struct TrainConfig {
   // Data and run.
   std::string data;                 // dataset root
   std::string out;                  // run directory
+  std::string model = "svg";        // svg | pose (the pose-conditioned CVAE)
   std::string preset = "paper";
   std::string device = "auto";      // auto | cpu | cuda
   int threads = 0;                  // 0: all cores
@@ -37,6 +39,12 @@ struct TrainConfig {
   int g_dim = 128, z_dim = 64, rnn_size = 256;
   int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
   bool last_frame_skip = false;
+  // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
+  int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
+  int frame_height = 32, frame_width = 64;
+  int video_len = 16;               // frames per training clip
+  int val_len = 630;                // frames of the validation rollout
+  double noise_scale = 0.5;         // latent noise scale of the validation rollout
   // Objective and optimiser.
   double beta = 1e-4;
   std::string kl_anneal = "monotonic";  // none | monotonic | cyclical
@@ -54,18 +62,20 @@ struct TrainConfig {
   double tfr_lower_bound = 0.001;
 
   SvgConfig model_config() const;
+  PoseConfig pose_config() const;
   // Throws std::invalid_argument naming the flag when a value is out of range.
   void validate() const;
 };
 
-// The named preset's values ("paper" | "tiny"); throws std::invalid_argument otherwise.
-TrainConfig preset_config(const std::string& name);
+// The named preset's values ("paper" | "tiny") for the model family ("svg" | "pose"); throws
+// std::invalid_argument otherwise.
+TrainConfig preset_config(const std::string& name, const std::string& model = "svg");
 
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 
 // Registers one flag per TrainConfig field on `cmd`, bound to `parsed`. After parsing, call the
-// returned function: it starts from the preset named by --preset and copies over every flag the
+// returned function: it starts from the preset named by --preset (for --model) and copies over every flag the
 // user gave, so flags override presets.
 std::function<TrainConfig()> add_train_flags(CLI::App& cmd, TrainConfig& parsed);
 

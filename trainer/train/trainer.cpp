@@ -24,6 +24,8 @@
 #include "trainer/eval/evaluator.hpp"
 #include "trainer/schedules/schedules.hpp"
 #include "trainer/train/epoch_report.hpp"
+#include "trainer/train/optimizer_state.hpp"
+#include "trainer/train/pose_trainer.hpp"
 #include "trainer/train/svg_objective.hpp"
 
 namespace foresight {
@@ -46,29 +48,6 @@ int set_threads(int threads) {
 
 namespace {
 
-std::string optimizer_bytes(torch::optim::Adam& optimizer) {
-  torch::serialize::OutputArchive archive;
-  optimizer.save(archive);
-  std::ostringstream ss;
-  archive.save_to(ss);
-  return ss.str();
-}
-
-void restore_optimizer(torch::optim::Adam& optimizer, const std::string& bytes,
-                       const fs::path& file) {
-  if (bytes.empty()) return;
-  try {
-    std::istringstream ss(bytes);
-    torch::serialize::InputArchive archive;
-    archive.load_from(ss);
-    optimizer.load(archive);
-  } catch (const std::exception& e) {
-    // Written by another LibTorch version: weights still resume, Adam's moments restart.
-    spdlog::warn("{}: optimiser state not restored ({}); Adam moments restart from zero",
-                 file.string(), std::string(e.what()).substr(0, 120));
-  }
-}
-
 std::vector<fs::path> first_n(std::vector<fs::path> v, int n) {
   if (n > 0 && static_cast<int>(v.size()) > n) v.resize(n);
   return v;
@@ -77,6 +56,9 @@ std::vector<fs::path> first_n(std::vector<fs::path> v, int n) {
 }  // namespace
 
 TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& resume_dir) {
+  const bool pose = resume_dir ? checkpoint_family(*resume_dir / kLastCheckpoint) == "pose"
+                               : requested.model == "pose";
+  if (pose) return train_pose(requested, resume_dir);
   TrainConfig cfg = requested;
   std::optional<Checkpoint> resumed;
   std::optional<SvgModel> model;

@@ -1,0 +1,33 @@
+#include "trainer/train/pose_objective.hpp"
+
+#include <ATen/ATen.h>
+
+#include "trainer/losses/losses.hpp"
+
+namespace foresight {
+
+PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor& labels,
+                   const at::Tensor& teacher_forced, double beta, at::Generator& gen) {
+  const int64_t T = frames.size(0), B = frames.size(1);
+  const PoseConfig& c = model.config();
+  const at::Tensor forced = teacher_forced.to(frames.device()).view({B, 1, 1, 1});
+  at::Tensor mse_sum = at::zeros({}, frames.options());
+  at::Tensor kld_sum = at::zeros({}, frames.options());
+  at::Tensor previous = frames[0];
+  for (int64_t t = 1; t < T; ++t) {
+    const at::Tensor x_prev = t == 1 ? frames[0] : at::where(forced, frames[t - 1], previous);
+    at::Tensor noise =
+        at::randn({B, c.n_dim, c.height, c.width}, gen, at::TensorOptions().dtype(at::kFloat)).to(frames.device());
+    auto [pred, mu, logvar] = model.forward(x_prev, frames[t], labels[t], noise);
+    mse_sum = mse_sum + mse(pred, frames[t]);
+    kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
+    previous = pred;
+  }
+  PoseLoss l;
+  l.mse = mse_sum / static_cast<double>(T - 1);
+  l.kld = kld_sum / static_cast<double>(T - 1);
+  l.loss = l.mse + beta * l.kld;
+  return l;
+}
+
+}  // namespace foresight
