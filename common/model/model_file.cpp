@@ -15,6 +15,7 @@ ModelMetadata svg_model_metadata(const SvgConfig& c) {
   m.family = "svg";
   m.condition_kind = "telemetry";
   m.image_size = c.image_size;
+  m.image_height = c.image_size;
   m.channels = c.channels;
   m.action_dim = kActionDim;
   m.position_dim = kPositionDim;
@@ -24,6 +25,27 @@ ModelMetadata svg_model_metadata(const SvgConfig& c) {
   m.g_dim = c.g_dim;
   m.z_dim = c.z_dim;
   m.rnn_size = c.rnn_size;
+  m.config_hash = fnv1a_hex(nlohmann::json(c).dump());
+  m.torch_version = TORCH_VERSION;
+  m.model_config = c;
+  return m;
+}
+
+ModelMetadata pose_model_metadata(const PoseConfig& c) {
+  ModelMetadata m;
+  m.family = "pose";
+  m.condition_kind = "pose";
+  m.image_size = c.width;
+  m.image_height = c.height;
+  m.channels = 3;
+  m.action_dim = 0;
+  m.position_dim = 0;
+  m.condition_names.clear();
+  m.n_past = 1;       // the model needs only the last frame: it predicts from the first step on
+  m.prior = "fixed";  // z ~ N(0, I) at test time, scaled by the caller (--noise-scale)
+  m.g_dim = c.f_dim;
+  m.z_dim = c.n_dim * c.height * c.width;  // noise numbers per step, as step() takes them
+  m.rnn_size = 0;
   m.config_hash = fnv1a_hex(nlohmann::json(c).dump());
   m.torch_version = TORCH_VERSION;
   m.model_config = c;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/model/model_metadata.hpp"
+#include "common/model/pose_config.hpp"
 #include "common/model/svg_config.hpp"
 
 namespace foresight {
@@ -18,6 +19,11 @@ namespace foresight {
 // (action ++ end-effector position); config_hash is of `config`, val_psnr 0, torch_version this
 // build's. Callers with more to say (the trainer's checkpoint) overwrite those fields.
 ModelMetadata svg_model_metadata(const SvgConfig& config);
+
+// The metadata of a pose-conditioned model of shape `config`: family and condition_kind "pose"
+// (each step's condition is a pose image, flattened), no telemetry numbers, frames
+// image_height x image_size = config.height x config.width, z_dim = the noise numbers per step.
+ModelMetadata pose_model_metadata(const PoseConfig& config);
 
 // Writes `out` (.ptl or .pt, by extension) atomically from a copy of `module` switched to eval
 // mode, on the CPU, gradients off; `metadata_json` becomes the metadata file (none when nullopt,

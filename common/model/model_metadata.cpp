@@ -15,7 +15,15 @@ void ModelMetadata::validate() const {
   if (condition_kind != "telemetry" && condition_kind != "pose") {
     fail("unknown condition_kind '" + condition_kind + "'");
   }
-  if (image_size <= 0 || channels != 3) fail("image_size/channels out of range");
+  if (family == "svg" && condition_kind != "telemetry") {
+    fail("family 'svg' is conditioned on telemetry, not '" + condition_kind + "'");
+  }
+  if (family == "pose" && condition_kind != "pose") {
+    fail("family 'pose' is conditioned on pose images, not '" + condition_kind + "'");
+  }
+  if (image_size <= 0 || image_height < 0 || channels != 3) {
+    fail("image_size/image_height/channels out of range");
+  }
   if (action_dim < 0 || position_dim < 0) fail("negative action_dim/position_dim");
   if (condition_kind == "telemetry" &&
       static_cast<int>(condition_names.size()) != condition_dim()) {
@@ -24,12 +32,13 @@ void ModelMetadata::validate() const {
   }
   if (n_past < 1) fail("n_past must be >= 1");
   if (prior != "fixed" && prior != "learned") fail("unknown prior '" + prior + "'");
+  if (!(noise_scale >= 0.0) || noise_scale > 100.0) fail("noise_scale must be in [0, 100]");
 }
 
 #define FORESIGHT_METADATA_FIELDS(X)                                                          \
-  X(format_version) X(family) X(condition_kind) X(image_size) X(channels) X(action_dim)       \
+  X(format_version) X(family) X(condition_kind) X(image_size) X(image_height) X(channels) X(action_dim)       \
   X(position_dim) X(condition_names) X(n_past) X(prior) X(g_dim) X(z_dim) X(rnn_size)         \
-  X(config_hash) X(val_psnr) X(torch_version) X(model_config)
+  X(config_hash) X(val_psnr) X(noise_scale) X(torch_version) X(model_config)
 
 void to_json(nlohmann::json& j, const ModelMetadata& m) {
   j = nlohmann::json::object();
@@ -43,6 +52,11 @@ void from_json(const nlohmann::json& j, ModelMetadata& m) {
   if (j.contains(#f)) j.at(#f).get_to(m.f);
   FORESIGHT_METADATA_FIELDS(X)
 #undef X
+  // Pose models exported before image_height existed carry their height in model_config only.
+  if (!j.contains("image_height") && m.model_config.is_object() &&
+      m.model_config.contains("height") && m.model_config["height"].is_number_integer()) {
+    m.image_height = m.model_config["height"].get<int>();
+  }
 }
 
 std::string fnv1a_hex(const std::string& text) {

@@ -1,6 +1,8 @@
 // `foresight-edge`: the on-robot daemon. Parses flags (or a config file), loads the model, wires
 // camera -> session -> telemetry server / HTTP views, and runs until SIGINT/SIGTERM.
-// Exit codes: 0 clean shutdown, 2 usage, 3 bad model file, 1 anything else.
+// Serves telemetry-conditioned (SVG) and pose-conditioned models alike; the model's metadata says
+// which, and so what each step needs. Exit codes: 0 clean shutdown, 2 usage, 3 bad model file,
+// 1 anything else.
 #include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
@@ -32,6 +34,7 @@ enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitBadMod
 struct Flags {
   std::string model;
   std::string camera = "socket";
+  std::string label_camera = "socket";
   std::string telemetry = "tcp://127.0.0.1:7070";
   std::string http = "127.0.0.1:8080";
   int threads = 0;
@@ -46,6 +49,7 @@ struct Flags {
   bool loop = false;
   double idle_timeout_s = 60.0;
   uint64_t seed = 0;
+  double noise_scale = -1.0;  // < 0: the model's own (metadata noise_scale)
   std::string log_level = "info";
 };
 
@@ -64,6 +68,10 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--camera", f.camera,
                  "Frame source: socket (frames arrive on the telemetry connection), "
                  "file://FOLDER_OR_VIDEO, v4l2:///dev/videoN")
+      ->capture_default_str();
+  app.add_option("--label-camera", f.label_camera,
+                 "Pose models: where pose images come from. socket (FRAME messages of kind "
+                 "label), or a camera URI showing the pose of each camera frame (same seq)")
       ->capture_default_str();
   app.add_option("--telemetry", f.telemetry, "Telemetry listen address tcp://ADDR:PORT")
       ->capture_default_str();
@@ -101,19 +109,25 @@ void add_flags(CLI::App& app, Flags& f) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--seed", f.seed, "Latent noise seed (0 = random)");
+  app.add_option("--noise-scale", f.noise_scale,
+                 "Latent noise multiplier (default: the model's; pose models were evaluated at 0.5)")
+      ->check(CLI::Range(0.0, 100.0));
   app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
 }
 
 // The configuration as it will run, one flag per line (the first thing to paste in a bug report).
-void print_effective_config(const Flags& f, const foresight::Predictor& p) {
+void print_effective_config(const Flags& f, const foresight::Predictor& p, double noise_scale) {
   const auto& m = p.metadata();
   std::cout << "foresight-edge effective configuration:\n"
             << "  model             " << f.model << " (" << p.runtime() << " runtime, "
-            << m.family << ", prior " << m.prior << ", " << m.image_size << "x" << m.image_size
-            << ", n_past " << m.n_past << ", val PSNR " << m.val_psnr << " dB, written by torch "
-            << m.torch_version << ")\n"
+            << m.family << " conditioned on " << m.condition_kind << ", prior " << m.prior << ", "
+            << m.frame_width() << "x" << m.frame_height() << ", n_past " << m.n_past
+            << ", val PSNR " << m.val_psnr << " dB, written by torch " << m.torch_version << ")\n"
             << "  camera            " << f.camera << "\n"
+            << "  label-camera      " << (m.pose_conditioned() ? f.label_camera : "(unused)")
+            << "\n"
+            << "  noise-scale       " << noise_scale << "\n"
             << "  telemetry         " << f.telemetry << "\n"
             << "  http              " << f.http << "\n"
             << "  threads           " << at::get_num_threads() << " (intra-op), " << f.io_threads
@@ -150,13 +164,20 @@ int run(const Flags& f) {
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
   std::shared_ptr<Predictor> predictor = load_predictor(f.model, f.device);
-  print_effective_config(f, *predictor);
+  const ModelMetadata& meta = predictor->metadata();
+  if (!meta.pose_conditioned() && f.label_camera != "socket") {
+    throw UsageError("--label-camera is for pose-conditioned models; " + f.model +
+                     " is conditioned on " + meta.condition_kind);
+  }
+  const double noise_scale = f.noise_scale >= 0 ? f.noise_scale : meta.noise_scale;
+  print_effective_config(f, *predictor, noise_scale);
   spdlog::info("model warmed up in {:.0f} ms", warm_up(*predictor, f.samples));
 
   CameraOptions camera_options;
   camera_options.fps = f.fps;
   camera_options.loop = f.loop;
   std::unique_ptr<Camera> camera = open_camera(f.camera, camera_options);
+  std::unique_ptr<Camera> label_camera = open_camera(f.label_camera, camera_options);
 
   ViewHub hub;
   EdgeMetrics metrics;
@@ -165,6 +186,7 @@ int run(const Flags& f) {
   so.max_horizon = f.horizon;
   so.encoding = f.encoding == "jpeg" ? ImageEncoding::jpeg : ImageEncoding::png;
   so.seed = f.seed;
+  so.noise_scale = noise_scale;
   PredictionSession session(predictor, so, &hub, &metrics);
 
   boost::asio::io_context io;
@@ -175,6 +197,7 @@ int run(const Flags& f) {
   to.max_message_bytes = f.max_message_bytes;
   to.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.idle_timeout_s * 1000));
   to.frames_from_socket = camera == nullptr;
+  to.labels_from_socket = meta.pose_conditioned() && label_camera == nullptr;
   TelemetryServer server(io, to, session, &metrics);
   std::unique_ptr<HttpServer> http_server;
   if (http) {
@@ -189,6 +212,10 @@ int run(const Flags& f) {
   if (http_server) http_server->start();
   std::unique_ptr<CameraFeed> feed;
   if (camera) feed = std::make_unique<CameraFeed>(std::move(camera), session);
+  std::unique_ptr<CameraFeed> label_feed;
+  if (label_camera) {
+    label_feed = std::make_unique<CameraFeed>(std::move(label_camera), session, FrameKind::label);
+  }
   spdlog::info("listening: telemetry {}:{}{}", telemetry.host, server.port(),
                http_server ? fmt::format(", http http://{}:{}/", http->host, http_server->port())
                            : std::string());
@@ -210,6 +237,7 @@ int run(const Flags& f) {
   io.run();
   for (auto& t : pool) t.join();
   if (feed) feed->stop();
+  if (label_feed) label_feed->stop();
   session.stop();
   spdlog::info("stopped: {} frames in, {} steps predicted, {} dropped, {} predictions out",
                metrics.frames_in.load(), metrics.steps_predicted.load(), metrics.dropped.load(),

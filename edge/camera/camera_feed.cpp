@@ -9,8 +9,8 @@ namespace {
 constexpr std::chrono::milliseconds kCaptureTimeout{200};  // bounds how long stop() waits
 }
 
-CameraFeed::CameraFeed(std::unique_ptr<Camera> camera, PredictionSession& session)
-    : camera_(std::move(camera)), session_(session) {
+CameraFeed::CameraFeed(std::unique_ptr<Camera> camera, PredictionSession& session, FrameKind kind)
+    : camera_(std::move(camera)), session_(session), kind_(kind) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -35,7 +35,13 @@ void CameraFeed::run() {
       break;
     }
     try {
-      session_.on_frame(frame.seq, frame.timestamp_ns, frame.rgb, 0);
+      if (kind_ == FrameKind::label) {
+        // The label camera shows the pose of the camera frame with the same capture seq: that
+        // pose conditions the prediction made at the step before it.
+        if (frame.seq > 1) session_.on_label(frame.seq - 1, frame.timestamp_ns, frame.rgb, 0);
+      } else {
+        session_.on_frame(frame.seq, frame.timestamp_ns, frame.rgb, 0);
+      }
     } catch (const std::exception& e) {
       spdlog::warn("camera {}: frame {} refused: {}", camera_->uri(), frame.seq, e.what());
     }

@@ -250,9 +250,15 @@ void TelemetryConnection::handle_step_part(const Envelope& env, const HeaderPres
     throw ProtocolError(ErrorCode::unexpected_message,
                         to_string(type) + ": a viewer connection cannot send steps");
   }
-  if (type == MessageType::frame && !core_->options.frames_from_socket) {
+  const auto* frame = std::get_if<Frame>(&env.body);
+  if (frame && frame->kind == FrameKind::camera && !core_->options.frames_from_socket) {
     throw ProtocolError(ErrorCode::unexpected_message,
                         "frame: this daemon takes its frames from its own camera (--camera)");
+  }
+  if (frame && frame->kind == FrameKind::label && !core_->options.labels_from_socket) {
+    throw ProtocolError(ErrorCode::unexpected_message,
+                        "frame: this daemon takes its pose images from its own label camera "
+                        "(--label-camera)");
   }
   const uint64_t seq = step_seq(present, env.header.seq);
   const uint64_t timestamp = present.timestamp_ns ? env.header.timestamp_ns : now_ns();
@@ -264,16 +270,23 @@ void TelemetryConnection::handle_step_part(const Envelope& env, const HeaderPres
   if (const auto* t = std::get_if<Telemetry>(&env.body)) {
     session.on_telemetry(seq, *t, id_);
     implicit_has_telemetry_ = true;
-  } else if (const auto* f = std::get_if<Frame>(&env.body)) {
-    session.on_frame(seq, timestamp, *f, id_);
-    implicit_has_frame_ = true;
+  } else if (frame) {
+    session.on_frame(seq, timestamp, *frame, id_);
+    (frame->kind == FrameKind::label ? implicit_has_label_ : implicit_has_frame_) = true;
   } else {
     session.on_plan(seq, std::get<Plan>(env.body), id_);
     return;
   }
-  if (implicit_has_telemetry_ && (implicit_has_frame_ || !core_->options.frames_from_socket)) {
+  // The step is whole (so a line without seq starts the next one) once every part this
+  // connection supplies has come: the camera frame unless a local camera gives it, and the
+  // condition (telemetry, or the pose image unless a label camera gives it).
+  const bool has_frame = implicit_has_frame_ || !core_->options.frames_from_socket;
+  const bool has_condition = session.metadata().pose_conditioned()
+                                 ? implicit_has_label_ || !core_->options.labels_from_socket
+                                 : implicit_has_telemetry_;
+  if (has_frame && has_condition) {
     implicit_seq_ = seq + 1;
-    implicit_has_frame_ = implicit_has_telemetry_ = false;
+    implicit_has_frame_ = implicit_has_label_ = implicit_has_telemetry_ = false;
   }
 }
 
@@ -281,7 +294,7 @@ uint64_t TelemetryConnection::step_seq(const HeaderPresence& present, uint64_t s
   if (!present.seq) seq = implicit_seq_;
   if (seq != implicit_seq_) {
     implicit_seq_ = seq;
-    implicit_has_frame_ = implicit_has_telemetry_ = false;
+    implicit_has_frame_ = implicit_has_label_ = implicit_has_telemetry_ = false;
   }
   return seq;
 }

@@ -79,7 +79,7 @@ class TelemetryConnection : public std::enable_shared_from_this<TelemetryConnect
   Subscribe filter_;
   // JSON lines without "seq" belong to the step being assembled (docs/protocol.md, section 6).
   uint64_t implicit_seq_ = 1;
-  bool implicit_has_frame_ = false, implicit_has_telemetry_ = false;
+  bool implicit_has_frame_ = false, implicit_has_label_ = false, implicit_has_telemetry_ = false;
 
   OutgoingQueue queue_;
   bool closing_ = false;   // no more input is processed; close once the queue is written

@@ -37,6 +37,8 @@ struct TelemetryServerOptions {
   std::size_t max_connections = 64;
   int send_buffer_bytes = 0;       // SO_SNDBUF of client sockets; 0 = the system's
   bool frames_from_socket = true;  // false: a local camera supplies frames, FRAME is refused
+  // Pose models: false when a local label camera supplies the pose images (label FRAMEs refused).
+  bool labels_from_socket = true;
 };
 
 struct TelemetryServerStats {

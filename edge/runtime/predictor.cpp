@@ -49,11 +49,8 @@ ModelMetadata parse_metadata(const std::filesystem::path& file, const std::strin
   } catch (const std::exception& e) {
     throw ModelLoadError(where + first_line(e.what()));
   }
-  // What this build's session can feed: telemetry-conditioned SVG models.
-  if (meta.family != "svg" || meta.condition_kind != "telemetry") {
-    throw ModelLoadError(where + "model family '" + meta.family + "' conditioned on '" +
-                         meta.condition_kind + "' is not served by this foresight-edge");
-  }
+  // validate() has checked that family and condition kind agree: svg on telemetry, pose on pose
+  // images; the session feeds both.
   if (meta.z_dim <= 0) throw ModelLoadError(where + "model metadata: z_dim must be > 0");
   return meta;
 }

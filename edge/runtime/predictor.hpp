@@ -1,7 +1,8 @@
 // The edge's model runtime. One interface hides whether an exported model runs on LibTorch's
 // lite interpreter (.ptl, torch::jit::_load_for_mobile) or the full TorchScript runtime (.pt,
 // torch::jit::load; needed for CUDA on a Jetson). Both call the module's `init_state` and `step`
-// methods, defined once in common/model/script/svg.torchscript.
+// methods, defined once per model family in common/model/script/ (svg.torchscript,
+// pose.torchscript); both families share the signature, so nothing here depends on the family.
 #pragma once
 #include <ATen/core/Tensor.h>
 
@@ -33,6 +34,7 @@ class Predictor {
   virtual RecurrentState init_state(int64_t batch) = 0;
   // Observes x_obs [B,3,H,W] (cond_prev [B,C] led to it; ignored when first) and predicts K
   // frames under conds [K,B,C] with noise [K+1,B,z]. Returns ([K,B,3,H,W], state after x_obs).
+  // C = metadata().condition_dim(): action ++ position, or a flattened pose image.
   // Runs under c10::InferenceMode.
   virtual std::pair<at::Tensor, RecurrentState> step(const at::Tensor& x_obs,
                                                      const at::Tensor& cond_prev,

@@ -9,7 +9,7 @@ namespace foresight {
 double warm_up(Predictor& predictor, int64_t batch, int calls) {
   const ModelMetadata& m = predictor.metadata();
   const auto t0 = std::chrono::steady_clock::now();
-  const at::Tensor x = at::zeros({batch, m.channels, m.image_size, m.image_size});
+  const at::Tensor x = at::zeros({batch, m.channels, m.frame_height(), m.frame_width()});
   const at::Tensor cond = at::zeros({batch, m.condition_dim()});
   const at::Tensor conds = at::zeros({1, batch, m.condition_dim()});
   const at::Tensor noise = at::zeros({2, batch, m.z_dim});

@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -53,26 +54,40 @@ cv::Mat decode_frame(const Image& image) {
   return rgb;
 }
 
-cv::Mat center_crop_square(const cv::Mat& rgb) {
-  const int side = std::min(rgb.cols, rgb.rows);
-  return rgb(cv::Rect((rgb.cols - side) / 2, (rgb.rows - side) / 2, side, side));
+cv::Mat center_crop_aspect(const cv::Mat& rgb, int width, int height) {
+  if (width <= 0 || height <= 0) throw std::invalid_argument("center_crop_aspect: bad aspect");
+  // The largest w x h with w / h = width / height inside the image (integer maths: no drift).
+  int w = rgb.cols, h = rgb.rows;
+  if (int64_t{w} * height > int64_t{h} * width) {
+    w = static_cast<int>(int64_t{h} * width / height);
+  } else {
+    h = static_cast<int>(int64_t{w} * height / width);
+  }
+  w = std::max(1, w);
+  h = std::max(1, h);
+  return rgb(cv::Rect((rgb.cols - w) / 2, (rgb.rows - h) / 2, w, h));
 }
 
-at::Tensor to_model_input(const cv::Mat& rgb, int size) {
+cv::Mat center_crop_square(const cv::Mat& rgb) { return center_crop_aspect(rgb, 1, 1); }
+
+at::Tensor to_model_input(const cv::Mat& rgb, int height, int width) {
   if (rgb.empty() || rgb.type() != CV_8UC3) {
     throw std::invalid_argument("to_model_input: want a non-empty CV_8UC3 image");
   }
-  cv::Mat square = center_crop_square(rgb);
+  if (height <= 0 || width <= 0) throw std::invalid_argument("to_model_input: bad size");
+  cv::Mat crop = center_crop_aspect(rgb, width, height);
   cv::Mat resized;
-  if (square.cols == size) {
-    resized = square.clone();  // also makes the crop contiguous
+  if (crop.cols == width && crop.rows == height) {
+    resized = crop.clone();  // also makes the crop contiguous
   } else {
-    cv::resize(square, resized, cv::Size(size, size), 0, 0,
-               square.cols > size ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(crop, resized, cv::Size(width, height), 0, 0,
+               crop.cols > width ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
-  at::Tensor hwc = at::from_blob(resized.data, {size, size, 3}, at::kByte);
+  at::Tensor hwc = at::from_blob(resized.data, {height, width, 3}, at::kByte);
   return hwc.permute({2, 0, 1}).to(at::kFloat).div_(255.0).contiguous();
 }
+
+at::Tensor to_model_input(const cv::Mat& rgb, int size) { return to_model_input(rgb, size, size); }
 
 cv::Mat to_rgb8(const at::Tensor& chw) {
   at::Tensor hwc = chw.detach()

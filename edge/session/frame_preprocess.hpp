@@ -1,5 +1,5 @@
-// Camera frames into model input: decode (JPEG, PNG or raw RGB), center-crop to a square,
-// resize to the model's image_size, and lay out as an RGB float tensor in [0, 1]. Also the way
+// Camera frames (and pose images) into model input: decode (JPEG, PNG or raw RGB), center-crop
+// to the model's aspect ratio, resize to its frame size, and lay out as an RGB float tensor in [0, 1]. Also the way
 // back (tensor to 8-bit image) for encoding predictions and views.
 #pragma once
 #include <ATen/core/Tensor.h>
@@ -17,13 +17,16 @@ namespace foresight {
 // bytes do not decode, or when the declared width/height (non-zero) differ from the decoded size.
 cv::Mat decode_frame(const Image& image);
 
+// The largest centred region of `rgb` with the aspect ratio width : height (a view, not a copy).
+cv::Mat center_crop_aspect(const cv::Mat& rgb, int width, int height);
 // The largest centred square of `rgb` (a view, not a copy).
 cv::Mat center_crop_square(const cv::Mat& rgb);
 
-// [3, size, size] float32 in [0, 1] from a CV_8UC3 RGB image of any shape: center-cropped, then
-// resized (area filter when shrinking, bilinear when enlarging). Throws std::invalid_argument for
-// an empty image or another type.
-at::Tensor to_model_input(const cv::Mat& rgb, int size);
+// [3, height, width] float32 in [0, 1] from a CV_8UC3 RGB image of any shape: center-cropped to
+// the aspect ratio, then resized (area filter when shrinking, bilinear when enlarging). Throws
+// std::invalid_argument for an empty image, another type or a non-positive size.
+at::Tensor to_model_input(const cv::Mat& rgb, int height, int width);
+at::Tensor to_model_input(const cv::Mat& rgb, int size);  // square: size x size
 
 // CV_8UC3 RGB from a [3, H, W] float tensor (any device), clamped to [0, 1] and rounded.
 cv::Mat to_rgb8(const at::Tensor& chw);

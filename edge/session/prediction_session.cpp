@@ -28,31 +28,37 @@ namespace {
 constexpr size_t kMaxPendingSteps = 4;
 constexpr int kMaxCameraViewSide = 512;
 
+// A camera frame, or a pose image (label) for a pose-conditioned model.
 struct FramePart {
-  at::Tensor input;  // [3, S, S] float in [0, 1]
-  cv::Mat display;   // the centre square, at most kMaxCameraViewSide a side, RGB
+  at::Tensor input;  // [3, H, W] float in [0, 1]
+  cv::Mat display;   // the centre crop at the model's aspect, at most kMaxCameraViewSide wide, RGB
   uint64_t timestamp_ns = 0;
   uint64_t source = 0;
 };
 
+// The step's condition: from TELEMETRY (action ++ position), or for a pose model the flattened
+// pose image (episode 0: pose senders mark a new episode with RESET).
 struct TelemetryPart {
   uint32_t episode = 0;
-  at::Tensor cond;  // [C] = action ++ position
+  at::Tensor cond;  // [C]
   uint64_t source = 0;
 };
 
 struct PendingStep {
   uint64_t seq = 0;
+  bool pose = false;  // the model is pose-conditioned: the step wants a label, not telemetry
   std::optional<FramePart> frame;
+  std::optional<FramePart> label;
   std::optional<TelemetryPart> telemetry;
   at::Tensor plan;  // [K, C], undefined without a PLAN
-  bool complete() const { return frame && telemetry; }
-  bool has_parts() const { return frame || telemetry; }
+  bool complete() const { return frame && (pose ? label.has_value() : telemetry.has_value()); }
+  bool has_parts() const { return frame || label || telemetry; }
 };
 
 struct CompleteStep {
   uint64_t seq = 0;
   FramePart frame;
+  std::optional<FramePart> label;  // pose models
   TelemetryPart telemetry;
   at::Tensor plan;
 };
@@ -129,11 +135,21 @@ struct PredictionSession::Impl {
       if (it == pending.end() || it->seq != seq) {
         it = pending.insert(it, PendingStep{});
         it->seq = seq;
+        it->pose = meta.pose_conditioned();
       }
       fill(*it);
       if (it->complete()) {
-        CompleteStep done{seq, std::move(*it->frame), std::move(*it->telemetry),
-                          std::move(it->plan)};
+        CompleteStep done;
+        done.seq = seq;
+        done.frame = std::move(*it->frame);
+        done.plan = std::move(it->plan);
+        if (it->pose) {
+          done.telemetry.cond = it->label->input.reshape({-1});
+          done.telemetry.source = it->label->source;
+          done.label = std::move(it->label);
+        } else {
+          done.telemetry = std::move(*it->telemetry);
+        }
         // The daemon never waits for the past: older incomplete steps go.
         for (auto old = pending.begin(); old != it; ++old) {
           if (old->has_parts()) bump(&EdgeMetrics::dropped);
@@ -227,6 +243,7 @@ struct PredictionSession::Impl {
     const int64_t k_steps = static_cast<int64_t>(rows.size());
     at::Tensor conds = at::stack(rows).unsqueeze(1).expand({k_steps, n, c}).contiguous();
     at::Tensor noise = at::randn({k_steps + 1, n, meta.z_dim}, gen);
+    if (options.noise_scale != 1.0) noise.mul_(options.noise_scale);
     at::Tensor x = frame.unsqueeze(0).expand({n, frame.size(0), frame.size(1), frame.size(2)})
                        .contiguous();
 
@@ -282,19 +299,39 @@ struct PredictionSession::Impl {
 
   void publish_views(const CompleteStep& step, const at::Tensor& next, const at::Tensor& next_std,
                      const at::Tensor& predicted_now) {
-    hub->publish("camera", jpeg_view(step.frame.display));
-    if (!next.defined()) return;
     const int side = options.view_size;
+    hub->publish("camera", jpeg_view(step.frame.display));
+    cv::Mat pose_rgb;
+    if (step.label) {
+      pose_rgb = to_rgb8(step.label->input);
+      hub->publish("pose", jpeg_view(resize_to_width(pose_rgb, side)));
+    }
+    if (!next.defined()) return;
     cv::Mat next_rgb = to_rgb8(next);
     cv::Mat std_rgb = uncertainty_to_rgb(next_std);
-    hub->publish("prediction", jpeg_view(resize_square(next_rgb, side)));
-    hub->publish("uncertainty", jpeg_view(resize_square(std_rgb, side)));
+    hub->publish("prediction", jpeg_view(resize_to_width(next_rgb, side)));
+    hub->publish("uncertainty", jpeg_view(resize_to_width(std_rgb, side)));
     std::vector<std::pair<std::string, cv::Mat>> tiles = {
         {"frame " + std::to_string(step.seq), to_rgb8(step.frame.input)},
-        {"predicted", predicted_now.defined() ? to_rgb8(predicted_now) : cv::Mat()},
-        {"next", next_rgb},
-        {"uncertainty", std_rgb}};
-    hub->publish("sidebyside", jpeg_view(side_by_side(tiles, std::max(64, side / 2))));
+        {"predicted", predicted_now.defined() ? to_rgb8(predicted_now) : cv::Mat()}};
+    if (step.label) tiles.push_back({"pose next", pose_rgb});
+    tiles.push_back({"next", next_rgb});
+    tiles.push_back({"uncertainty", std_rgb});
+    const int tile_w = std::max(64, side / 2);
+    const int tile_h = std::max(16, tile_w * meta.frame_height() / meta.frame_width());
+    hub->publish("sidebyside", jpeg_view(side_by_side(tiles, tile_w, tile_h)));
+  }
+
+  // A decoded camera frame or pose image as the model and the views want it.
+  FramePart frame_part(const cv::Mat& rgb, uint64_t timestamp_ns, uint64_t source) const {
+    FramePart part;
+    part.input = to_model_input(rgb, meta.frame_height(), meta.frame_width());
+    cv::Mat crop = center_crop_aspect(rgb, meta.frame_width(), meta.frame_height());
+    if (crop.cols > kMaxCameraViewSide) crop = resize_to_width(crop, kMaxCameraViewSide);
+    part.display = crop.clone();
+    part.timestamp_ns = timestamp_ns;
+    part.source = source;
+    return part;
   }
 };
 
@@ -308,6 +345,9 @@ PredictionSession::PredictionSession(std::shared_ptr<Predictor> predictor, Sessi
     throw std::invalid_argument("prediction encoding must be png or jpeg");
   }
   if (options.view_size < 16) throw std::invalid_argument("view_size must be >= 16");
+  if (!(options.noise_scale >= 0.0) || !std::isfinite(options.noise_scale)) {
+    throw std::invalid_argument("noise_scale must be finite and >= 0");
+  }
   impl_->meta = predictor->metadata();
   impl_->predictor = std::move(predictor);
   uint64_t seed = options.seed;
@@ -349,35 +389,48 @@ void PredictionSession::stop() {
 
 void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const Frame& frame,
                                  uint64_t source) {
-  // Only telemetry-conditioned models are served (load_predictor refuses pose models), so a
-  // label frame has no place in a step yet.
-  if (frame.kind != FrameKind::camera) {
-    throw ProtocolError(ErrorCode::unexpected_message,
-                        "frame: kind '" + to_string(frame.kind) +
-                            "' is for pose-conditioned models; this model takes camera frames");
+  if (frame.kind == FrameKind::label) {
+    on_label(seq, timestamp_ns, decode_frame(frame.image), source);
+    return;
   }
   on_frame(seq, timestamp_ns, decode_frame(frame.image), source);
 }
 
+namespace {
+void require_colour(const char* what, const cv::Mat& rgb) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) {
+    throw ProtocolError(ErrorCode::malformed_payload, std::string(what) + ": want an 8-bit colour image");
+  }
+}
+}  // namespace
+
 void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb,
                                  uint64_t source) {
-  if (rgb.empty() || rgb.type() != CV_8UC3) {
-    throw ProtocolError(ErrorCode::malformed_payload, "frame: want an 8-bit colour image");
-  }
-  FramePart part;
-  part.input = to_model_input(rgb, impl_->meta.image_size);
-  cv::Mat square = center_crop_square(rgb);
-  if (square.cols > kMaxCameraViewSide) {
-    square = resize_square(square, kMaxCameraViewSide);
-  }
-  part.display = square.clone();
-  part.timestamp_ns = timestamp_ns;
-  part.source = source;
+  require_colour("frame", rgb);
+  FramePart part = impl_->frame_part(rgb, timestamp_ns, source);
   impl_->bump(&EdgeMetrics::frames_in);
   impl_->add_part(seq, [&](PendingStep& p) { p.frame = std::move(part); });
 }
 
+void PredictionSession::on_label(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb,
+                                 uint64_t source) {
+  if (!impl_->meta.pose_conditioned()) {
+    throw ProtocolError(ErrorCode::unexpected_message,
+                        "frame: kind 'label' is for pose-conditioned models; this model is "
+                        "conditioned on telemetry");
+  }
+  require_colour("label frame", rgb);
+  FramePart part = impl_->frame_part(rgb, timestamp_ns, source);
+  impl_->bump(&EdgeMetrics::labels_in);
+  impl_->add_part(seq, [&](PendingStep& p) { p.label = std::move(part); });
+}
+
 void PredictionSession::on_telemetry(uint64_t seq, const Telemetry& telemetry, uint64_t source) {
+  if (impl_->meta.pose_conditioned()) {
+    throw ProtocolError(ErrorCode::unexpected_message,
+                        "telemetry: this model is conditioned on pose images: send a FRAME of kind "
+                        "'label' with each step (and RESET for a new episode)");
+  }
   check_condition("telemetry", telemetry.action, telemetry.position, impl_->meta);
   TelemetryPart part{telemetry.episode_id, to_tensor(telemetry.action, telemetry.position), source};
   impl_->bump(&EdgeMetrics::telemetry_in);
@@ -385,6 +438,11 @@ void PredictionSession::on_telemetry(uint64_t seq, const Telemetry& telemetry, u
 }
 
 void PredictionSession::on_plan(uint64_t seq, const Plan& plan, uint64_t /*source*/) {
+  if (impl_->meta.pose_conditioned()) {
+    throw ProtocolError(ErrorCode::unexpected_message,
+                        "plan: this model is conditioned on pose images; a PLAN carries actions "
+                        "and positions");
+  }
   if (plan.steps.empty()) return;
   std::vector<at::Tensor> rows;
   for (const PlanStep& s : plan.steps) {

@@ -1,5 +1,7 @@
-// One robot's live prediction pipeline. Assembles steps from FRAME and TELEMETRY messages with the
-// same seq (docs/protocol.md, section 6), preprocesses frames for the model, and runs the model on
+// One robot's live prediction pipeline. Assembles steps from messages with the same seq
+// (docs/protocol.md, section 6): a camera FRAME and TELEMETRY for a telemetry-conditioned model, a
+// camera FRAME and a label FRAME (the pose image of the next frame) for a pose-conditioned one.
+// Preprocesses frames for the model, and runs the model on
 // one worker thread that always takes the newest complete step (skipped steps count as dropped).
 // The worker carries the recurrent state across steps, resetting it on a seq gap, a new episode
 // or RESET; it predicts 1 + (PLAN steps) frames ahead for N latent samples, measures the online
@@ -33,6 +35,7 @@ struct SessionOptions {
   ImageEncoding encoding = ImageEncoding::png;   // of PREDICTION images (png or jpeg)
   int view_size = 256;    // side of the prediction/uncertainty views in the ViewHub
   uint64_t seed = 0;      // latent noise seed; 0 draws one from the clock
+  double noise_scale = 1.0;  // latent noise multiplier (the pose seed report sampled with 0.5)
 };
 
 // One image of a step's prediction: horizon k (1 = the next frame) and sample index, or
@@ -87,10 +90,15 @@ class PredictionSession {
   // The parts of a step, from any thread. `source` names the sender (a connection id; 0 for a
   // local camera). Each throws ProtocolError without recording anything when the input does not
   // fit the model: malformed_payload (undecodable or mis-sized image), unexpected_message (a label
-  // frame), dimension_mismatch (action/position counts), non_finite.
+  // frame for a telemetry model; TELEMETRY or PLAN for a pose model), dimension_mismatch
+  // (action/position counts), non_finite.
+  // A FRAME message: kind camera goes to the camera slot, kind label to the pose slot.
   void on_frame(uint64_t seq, uint64_t timestamp_ns, const Frame& frame, uint64_t source);
-  // A frame already decoded (CV_8UC3, R,G,B), e.g. from a local camera.
+  // A camera frame already decoded (CV_8UC3, R,G,B), e.g. from a local camera.
   void on_frame(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb, uint64_t source);
+  // A pose image already decoded (CV_8UC3, R,G,B), e.g. from a second local camera: the pose of
+  // the frame that follows step `seq`, the condition of its prediction.
+  void on_label(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb, uint64_t source);
   void on_telemetry(uint64_t seq, const Telemetry& telemetry, uint64_t source);
   void on_plan(uint64_t seq, const Plan& plan, uint64_t source);
   // Resets the recurrent state before the next step the worker runs.

@@ -4,6 +4,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 namespace foresight {
 
 cv::Mat uncertainty_to_rgb(const at::Tensor& std_chw, double full_scale) {
@@ -32,12 +35,32 @@ cv::Mat resize_square(const cv::Mat& rgb, int side) {
   return out;
 }
 
+cv::Mat resize_to_width(const cv::Mat& rgb, int width) {
+  const int height = std::max(1, static_cast<int>(std::lround(double{rgb.rows} * width / rgb.cols)));
+  if (rgb.cols == width && rgb.rows == height) return rgb;
+  cv::Mat out;
+  cv::resize(rgb, out, cv::Size(width, height), 0, 0,
+             rgb.cols < width ? cv::INTER_NEAREST : cv::INTER_AREA);
+  return out;
+}
+
 cv::Mat side_by_side(const std::vector<std::pair<std::string, cv::Mat>>& tiles, int tile) {
-  cv::Mat out(tile, tile * static_cast<int>(tiles.size()), CV_8UC3, cv::Scalar(64, 64, 64));
+  return side_by_side(tiles, tile, tile);
+}
+
+cv::Mat side_by_side(const std::vector<std::pair<std::string, cv::Mat>>& tiles, int tile_width,
+                     int tile_height) {
+  cv::Mat out(tile_height, tile_width * static_cast<int>(tiles.size()), CV_8UC3,
+              cv::Scalar(64, 64, 64));
   for (size_t i = 0; i < tiles.size(); ++i) {
-    cv::Mat slot = out(cv::Rect(static_cast<int>(i) * tile, 0, tile, tile));
-    if (!tiles[i].second.empty()) resize_square(tiles[i].second, tile).copyTo(slot);
-    const double scale = tile / 256.0;
+    cv::Mat slot = out(cv::Rect(static_cast<int>(i) * tile_width, 0, tile_width, tile_height));
+    if (!tiles[i].second.empty()) {
+      cv::Mat scaled;
+      cv::resize(tiles[i].second, scaled, cv::Size(tile_width, tile_height), 0, 0,
+                 tiles[i].second.cols < tile_width ? cv::INTER_NEAREST : cv::INTER_AREA);
+      scaled.copyTo(slot);
+    }
+    const double scale = std::min(tile_width, tile_height) / 256.0;
     const cv::Point at(4, 4 + static_cast<int>(14 * scale) + 2);
     cv::putText(slot, tiles[i].first, at, cv::FONT_HERSHEY_SIMPLEX, 0.45 * scale,
                 cv::Scalar(0, 0, 0), 3, cv::LINE_AA);

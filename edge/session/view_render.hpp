@@ -19,8 +19,13 @@ cv::Mat uncertainty_to_rgb(const at::Tensor& std_chw, double full_scale = 0.25);
 // `rgb` (CV_8UC3) scaled to side x side: nearest neighbour when enlarging, area when shrinking.
 cv::Mat resize_square(const cv::Mat& rgb, int side);
 
-// Tiles (label, CV_8UC3 RGB) scaled to tile x tile and joined left to right, labels drawn in the
-// top-left corner. An empty image becomes a grey tile.
+// `rgb` scaled to `width` columns, keeping its aspect ratio (non-square models' frames).
+cv::Mat resize_to_width(const cv::Mat& rgb, int width);
+
+// Tiles (label, CV_8UC3 RGB) scaled to tile_width x tile_height and joined left to right, labels
+// drawn in the top-left corner. An empty image becomes a grey tile.
+cv::Mat side_by_side(const std::vector<std::pair<std::string, cv::Mat>>& tiles, int tile_width,
+                     int tile_height);
 cv::Mat side_by_side(const std::vector<std::pair<std::string, cv::Mat>>& tiles, int tile);
 
 }  // namespace foresight

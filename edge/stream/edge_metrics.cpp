@@ -29,8 +29,9 @@ std::string EdgeMetrics::prometheus_text() const {
         << " gauge\nforesight_" << name << ' ' << v << '\n';
   };
   counter("frames_in_total", "Camera frames accepted.", frames_in);
+  counter("labels_in_total", "Pose images (label frames) accepted.", labels_in);
   counter("telemetry_in_total", "Telemetry messages accepted.", telemetry_in);
-  counter("steps_completed_total", "Steps whose frame and telemetry both arrived.",
+  counter("steps_completed_total", "Steps whose parts (frame and telemetry or pose) all arrived.",
           steps_completed);
   counter("steps_predicted_total", "Steps the model ran on.", steps_predicted);
   counter("dropped_total", "Steps skipped because a newer one arrived first.", dropped);

@@ -17,8 +17,9 @@ class EdgeMetrics {
       1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 200, 500, 1000, 2000};
 
   std::atomic<uint64_t> frames_in{0};          // FRAME messages / camera frames accepted
+  std::atomic<uint64_t> labels_in{0};          // pose images (FRAME kind label) accepted
   std::atomic<uint64_t> telemetry_in{0};       // TELEMETRY messages accepted
-  std::atomic<uint64_t> steps_completed{0};    // steps whose frame and telemetry both arrived
+  std::atomic<uint64_t> steps_completed{0};    // steps whose parts all arrived
   std::atomic<uint64_t> steps_predicted{0};    // steps the model ran on
   std::atomic<uint64_t> dropped{0};            // complete or incomplete steps skipped
   std::atomic<uint64_t> resets{0};             // recurrent state resets

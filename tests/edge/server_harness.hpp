@@ -19,11 +19,15 @@ namespace foresight::testing {
 class ServerHarness {
  public:
   explicit ServerHarness(TelemetryServerOptions options = {}, SessionOptions session_options = {},
-                         TinyModelSpec spec = {}, const std::string& ext = ".ptl") {
+                         TinyModelSpec spec = {}, const std::string& ext = ".ptl")
+      : ServerHarness(tiny_model(ext, spec), options, session_options) {}
+  // Serves the model file `model` (for example tiny_pose_model(".ptl")).
+  ServerHarness(const std::filesystem::path& model, TelemetryServerOptions options,
+                SessionOptions session_options) {
     options.address = "127.0.0.1";
     options.port = 0;
     if (session_options.seed == 0) session_options.seed = 9;
-    session = std::make_unique<PredictionSession>(load_predictor(tiny_model(ext, spec)),
+    session = std::make_unique<PredictionSession>(load_predictor(model),
                                                   session_options, &hub, &metrics);
     server = std::make_unique<TelemetryServer>(io, options, *session, &metrics);
     session->start([this](const StepResult& r) { server->deliver(r); });

@@ -72,6 +72,24 @@ TEST(FramePreprocess, CentreCropsThenResizesToTheModelSize) {
   EXPECT_NEAR(same[0][0][10].item<double>(), 10 / 255.0, 1e-6);
 }
 
+TEST(FramePreprocess, CropsToTheAspectOfNonSquareModels) {
+  // A 4:3 camera frame for a 32 x 64 (H x W) pose model: the centre 2:1 band is kept.
+  cv::Mat frame(120, 160, CV_8UC3, cv::Scalar(255, 0, 0));
+  frame(cv::Rect(0, 20, 160, 80)).setTo(cv::Scalar(0, 0, 255));  // the centre 160 x 80 is blue
+  at::Tensor x = to_model_input(frame, 32, 64);
+  ASSERT_EQ(x.sizes(), (at::IntArrayRef{3, 32, 64}));
+  EXPECT_NEAR(x[0].max().item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(x[2].min().item<double>(), 1.0, 1e-6);
+  // An image already of the model's size passes through unchanged.
+  at::Tensor same = to_model_input(gradient(64, 32), 32, 64);
+  EXPECT_NEAR(same[0][5][40].item<double>(), 40 / 255.0, 1e-6);
+  EXPECT_NEAR(same[1][5][40].item<double>(), 5 / 255.0, 1e-6);
+  // A tall image loses rows top and bottom, never columns.
+  cv::Mat crop = center_crop_aspect(gradient(50, 200), 64, 32);
+  EXPECT_EQ(crop.cols, 50);
+  EXPECT_EQ(crop.rows, 25);
+}
+
 TEST(FramePreprocess, TensorsRoundTripToImages) {
   at::Tensor t = at::rand({3, 16, 16});
   cv::Mat rgb = to_rgb8(t);

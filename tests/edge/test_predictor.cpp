@@ -124,8 +124,10 @@ TEST(LoadPredictor, InvalidOrUnservableMetadataIsRefused) {
   const std::vector<Case> cases = {
       {"version", [](nlohmann::json& j) { j["format_version"] = 99; }, "format_version 99"},
       {"names", [](nlohmann::json& j) { j["condition_names"] = {"a"}; }, "condition_names"},
-      {"pose", [](nlohmann::json& j) { j["family"] = "pose"; j["condition_kind"] = "pose"; },
-       "not served"},
+      {"mismatch", [](nlohmann::json& j) { j["condition_kind"] = "pose"; },
+       "family 'svg' is conditioned on telemetry"},
+      {"pose_on_telemetry", [](nlohmann::json& j) { j["family"] = "pose"; },
+       "family 'pose' is conditioned on pose images"},
       {"type", [](nlohmann::json& j) { j["image_size"] = "big"; }, "cannot load"},
   };
   for (const Case& c : cases) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/model/model_file.hpp"
+#include "common/model/pose_model.hpp"
 #include "common/model/svg_model.hpp"
 #include "support/test_support.hpp"
 
@@ -64,6 +65,43 @@ fs::path tiny_model(const std::string& ext, TinyModelSpec spec) {
 SvgModel& tiny_svg_model(TinyModelSpec spec) { return *exported(spec).model; }
 
 ModelMetadata tiny_metadata(TinyModelSpec spec) { return exported(spec).meta; }
+
+namespace {
+
+struct ExportedPose {
+  std::unique_ptr<PoseModel> model;
+  fs::path ptl, pt;
+};
+
+ExportedPose& exported_pose() {
+  static std::mutex mu;
+  static std::unique_ptr<ExportedPose> e;
+  std::lock_guard<std::mutex> lock(mu);
+  if (e) return *e;
+  at::manual_seed(4321);
+  PoseConfig c;
+  c.f_dim = 8;
+  c.l_dim = 4;
+  c.n_dim = 2;
+  c.d_out = 8;
+  e = std::make_unique<ExportedPose>();
+  e->model = std::make_unique<PoseModel>(PoseModel::create(c));
+  e->model->train(false);
+  const fs::path dir = scratch_dir("tiny-pose-model");
+  e->ptl = dir / "pose.ptl";
+  e->pt = dir / "pose.pt";
+  export_model_file(e->model->module(), pose_model_metadata(c), e->ptl);
+  export_model_file(e->model->module(), pose_model_metadata(c), e->pt);
+  return *e;
+}
+
+}  // namespace
+
+fs::path tiny_pose_model(const std::string& ext) {
+  return ext == ".pt" ? exported_pose().pt : exported_pose().ptl;
+}
+
+PoseModel& tiny_pose_module() { return *exported_pose().model; }
 
 void write_model_with_metadata(const fs::path& out, const std::optional<std::string>& metadata_json) {
   save_model_file(tiny_svg_model().module(), metadata_json, out);

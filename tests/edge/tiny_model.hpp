@@ -1,5 +1,5 @@
-// A tiny SVG model exported the way `foresight export` does (.ptl and .pt with metadata), made
-// once per test process, plus writers for broken model files. Uses only foresight_common.
+// A tiny SVG model and a tiny pose model exported the way `foresight export` does (.ptl and .pt
+// with metadata), made once per test process, plus writers for broken model files. Uses only foresight_common.
 #pragma once
 #include <filesystem>
 #include <optional>
@@ -9,6 +9,7 @@
 
 namespace foresight {
 class SvgModel;
+class PoseModel;
 }
 
 namespace foresight::testing {
@@ -24,6 +25,10 @@ std::filesystem::path tiny_model(const std::string& ext, TinyModelSpec spec = {}
 SvgModel& tiny_svg_model(TinyModelSpec spec = {});
 // The metadata embedded in tiny_model(spec).
 ModelMetadata tiny_metadata(TinyModelSpec spec = {});
+
+// A tiny pose-conditioned model (32 x 64 frames), exported the same way; and its module.
+std::filesystem::path tiny_pose_model(const std::string& ext);
+PoseModel& tiny_pose_module();
 
 // Writes the tiny model to `out` (.ptl or .pt by extension) with `metadata_json` as its metadata
 // file, or with no metadata file when nullopt.
