@@ -16,12 +16,13 @@ const std::string& http_index_page() {
 <body>
 <h1>foresight-edge: live prediction</h1>
 <div class="views">
- <figure><img src="/stream.mjpg?view=sidebyside" height="160"><figcaption>frame | predicted for it | next | uncertainty</figcaption></figure>
+ <figure><img src="/stream.mjpg?view=sidebyside" height="160"><figcaption>frame | predicted for it | (pose models: pose next) | next | uncertainty</figcaption></figure>
 </div>
 <div class="views">
- <figure><img src="/stream.mjpg?view=camera" width="256" height="256"><figcaption>camera</figcaption></figure>
- <figure><img src="/stream.mjpg?view=prediction" width="256" height="256"><figcaption>prediction (next frame, mean)</figcaption></figure>
- <figure><img src="/stream.mjpg?view=uncertainty" width="256" height="256"><figcaption>uncertainty (per-pixel std)</figcaption></figure>
+ <figure><img src="/stream.mjpg?view=camera" width="256"><figcaption>camera</figcaption></figure>
+ <figure id="posefig" hidden><img id="pose" width="256"><figcaption>pose of the next frame (the condition)</figcaption></figure>
+ <figure><img src="/stream.mjpg?view=prediction" width="256"><figcaption>prediction (next frame, mean)</figcaption></figure>
+ <figure><img src="/stream.mjpg?view=uncertainty" width="256"><figcaption>uncertainty (per-pixel std)</figcaption></figure>
 </div>
 <h2 style="font-size:1em">Online PSNR (dB) of the 1-step prediction vs the frame that came</h2>
 <canvas id="chart" width="800" height="220"></canvas>
@@ -49,6 +50,18 @@ function draw(points) {
   document.getElementById('last').textContent =
     `frame ${p.frame_seq}: model ${p.psnr.toFixed(2)} dB, copy-last ${p.copy_last_psnr.toFixed(2)} dB`;
 }
+// The pose view exists only for pose-conditioned models: show it once it has a picture.
+async function find_pose() {
+  try {
+    if ((await fetch('/snapshot.jpg?view=pose')).ok) {
+      document.getElementById('pose').src = '/stream.mjpg?view=pose';
+      document.getElementById('posefig').hidden = false;
+      return;
+    }
+  } catch (e) {}
+  setTimeout(find_pose, 2000);
+}
+find_pose();
 async function poll() {
   try { draw(await (await fetch('/psnr.json')).json()); } catch (e) {}
   setTimeout(poll, 1000);

@@ -1,7 +1,8 @@
-// `foresight sim`: a robot stand-in for the edge daemon. Runs the synthetic pushing world live at
-// --fps, streams each step to `foresight-edge` (FRAME as PNG + TELEMETRY with the same seq, and a
-// PLAN of the operator's next K steps when asked), and scores every 1-step prediction against the
-// frame that actually came next, beside the copy-last-frame baseline.
+// `foresight sim`: a robot stand-in for the edge daemon. Runs a synthetic world live at --fps —
+// the pushing world for a telemetry model, the dance world for a pose model (trainer/sim/) —
+// streams each step to `foresight-edge` (FRAME as PNG + TELEMETRY, or + the next pose as a label
+// FRAME, with the same seq; a PLAN of the operator's next K steps when asked), and scores every
+// 1-step prediction against the frame that actually came next, beside the copy-last baseline.
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
@@ -21,8 +22,8 @@
 #include "common/metrics/image_metrics.hpp"
 #include "common/protocol/binary_codec.hpp"
 #include "common/util/atomic_file.hpp"
-#include "common/world/pushing_world.hpp"
 #include "trainer/cli/commands.hpp"
+#include "trainer/sim/live_world.hpp"
 
 namespace foresight::cli {
 
@@ -64,17 +65,6 @@ at::Tensor to_tensor(const cv::Mat& rgb) {
       .permute({2, 0, 1})
       .to(at::kFloat)
       .div(255.0);
-}
-
-Image png_of(const cv::Mat& rgb) {
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  Image img;
-  img.encoding = ImageEncoding::png;
-  img.width = static_cast<uint32_t>(rgb.cols);
-  img.height = static_cast<uint32_t>(rgb.rows);
-  if (!cv::imencode(".png", bgr, img.bytes)) throw std::runtime_error("sim: cannot encode PNG");
-  return img;
 }
 
 class EdgeLink {
@@ -134,7 +124,7 @@ class Simulation {
 
   SimScore run() {
     handshake();
-    PushingWorld world(opt_.seed, image_size_);
+    std::unique_ptr<LiveWorld> world = make_live_world(shape_, opt_.seed);
     const auto period = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(1.0 / opt_.fps));
     const auto start = Clock::now();
@@ -143,8 +133,8 @@ class Simulation {
       const uint64_t seq = static_cast<uint64_t>(i) + 1;
       std::this_thread::sleep_until(due);
       due += period;
-      send_step(world, seq);
-      world.step();
+      send_step(*world, seq);
+      world->advance();
       handle(link_.poll());
     }
     // The last predictions are still on their way.
@@ -172,19 +162,22 @@ class Simulation {
                                    e->message);
         }
         if (const auto* meta = std::get_if<Metadata>(&m.body)) {
-          image_size_ = meta->model.value("image_size", 64);
-          action_dim_ = meta->model.value("action_dim", 4);
-          position_dim_ = meta->model.value("position_dim", 3);
-          if (meta->model.contains("stream")) {
-            samples_ = meta->model["stream"].value("samples", 1);
+          const nlohmann::json& model = meta->model;
+          shape_.condition_kind = model.value("condition_kind", std::string("telemetry"));
+          shape_.width = model.value("image_size", 64);
+          shape_.height = model.value("image_height", 0) > 0 ? model.value("image_height", 0)
+                                                              : shape_.width;
+          shape_.action_dim = model.value("action_dim", 4);
+          shape_.position_dim = model.value("position_dim", 3);
+          if (model.contains("stream")) samples_ = model["stream"].value("samples", 1);
+          if (shape_.condition_kind == "pose" && opt_.plan > 0) {
+            throw std::runtime_error("sim: --plan is for telemetry models; this one is "
+                                     "conditioned on pose images");
           }
-          if (action_dim_ != 4 || position_dim_ != 3) {
-            throw std::runtime_error("sim: the model wants " + std::to_string(action_dim_) +
-                                     " action and " + std::to_string(position_dim_) +
-                                     " position values; the pushing world has 4 and 3");
-          }
-          spdlog::info("sim: connected to {} ({}x{} model, {} sample(s)); {} frames at {} fps",
-                       opt_.edge, image_size_, image_size_, samples_, opt_.frames, opt_.fps);
+          spdlog::info("sim: connected to {} ({}x{} model conditioned on {}, {} sample(s)); {} "
+                       "frames at {} fps",
+                       opt_.edge, shape_.width, shape_.height, shape_.condition_kind, samples_,
+                       opt_.frames, opt_.fps);
           return;
         }
       }
@@ -193,32 +186,10 @@ class Simulation {
     throw std::runtime_error("sim: no METADATA from " + opt_.edge + " within 10 s");
   }
 
-  void send_step(const PushingWorld& world, uint64_t seq) {
+  void send_step(const LiveWorld& world, uint64_t seq) {
     const uint64_t ts = now_ns();
-    if (opt_.plan > 0) {
-      // The scripted operator is deterministic: stepping a copy gives its true next K steps.
-      Plan plan;
-      PushingWorld future = world;
-      for (int k = 0; k < opt_.plan; ++k) {
-        future.step();
-        const auto a = future.action();
-        const auto p = future.position();
-        plan.steps.push_back({{a.begin(), a.end()}, {p.begin(), p.end()}});
-      }
-      link_.send({{seq, ts, 0}, plan});
-    }
-    const cv::Mat rgb = world.render();
-    frames_[seq] = rgb;
-    Frame frame;
-    frame.image = png_of(rgb);
-    link_.send({{seq, ts, 0}, frame});
-    Telemetry t;
-    t.episode_id = static_cast<uint32_t>(opt_.seed);
-    const auto a = world.action();
-    const auto p = world.position();
-    t.action.assign(a.begin(), a.end());
-    t.position.assign(p.begin(), p.end());
-    link_.send({{seq, ts, 0}, t});
+    frames_[seq] = world.frame();
+    for (Message& m : world.step_messages(opt_.plan)) link_.send({{seq, ts, 0}, std::move(m)});
     ++score_.sent;
     score_pending();
   }
@@ -278,7 +249,8 @@ class Simulation {
 
   SimOptions opt_;
   EdgeLink link_;
-  int image_size_ = 64, action_dim_ = 4, position_dim_ = 3, samples_ = 1;
+  LiveWorldShape shape_;
+  int samples_ = 1;
   std::map<uint64_t, cv::Mat> frames_;     // rendered frames by seq
   std::map<uint64_t, cv::Mat> predicted_;  // 1-step predictions by the seq they predict
   uint64_t last_prediction_seq_ = 0;
@@ -291,7 +263,8 @@ class Simulation {
 void add_sim_command(CLI::App& app) {
   auto opt = std::make_shared<SimOptions>();
   auto* cmd = app.add_subcommand(
-      "sim", "Drive a running foresight-edge with the live synthetic robot and score its predictions");
+      "sim", "Drive a running foresight-edge with a live synthetic world (pushing robot, or the "
+             "dancer for a pose model) and score its predictions");
   cmd->add_option("--edge", opt->edge, "The daemon's telemetry address HOST:PORT")->required();
   cmd->add_option("--frames", opt->frames, "Steps to send")
       ->check(CLI::Range(1, 10000000))
@@ -300,7 +273,8 @@ void add_sim_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "World seed (also the episode id)")->capture_default_str();
-  cmd->add_option("--plan", opt->plan, "Send a PLAN of the next K steps with every step")
+  cmd->add_option("--plan", opt->plan,
+                  "Send a PLAN of the next K steps with every step (telemetry models)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_option("--json", opt->json_out,
