@@ -65,7 +65,13 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
   m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim, c.d_out));
   m.register_module("gen", b.stage(c.d_out, c.d_out / 2 > 0 ? c.d_out / 2 : 1));
-  m.register_module("gen_out", b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, 3, 1, kSigmoid));
+  m.register_module("gen_out", b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, 3, 1,
+                                      c.residual ? kNone : kSigmoid));
+  if (c.residual) {
+    // Start near "the frame stays as it is": small changes at first.
+    for (auto p : m.attr("gen_out").toModule().parameters()) p.mul_(0.1);
+  }
+  m.register_attribute("residual", c10::BoolType::get(), c.residual);
   m.register_attribute("height", c10::IntType::get(), c.height);
   m.register_attribute("width", c10::IntType::get(), c.width);
   m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);
@@ -93,9 +99,9 @@ std::pair<at::Tensor, at::Tensor> PoseModel::posterior(const at::Tensor& h_frame
   return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
 }
 
-at::Tensor PoseModel::decode(const at::Tensor& h_prev, const at::Tensor& h_label,
-                             const at::Tensor& z) {
-  return module_.get_method("decode")(args({h_prev, h_label, z})).toTensor();
+at::Tensor PoseModel::decode(const at::Tensor& x_prev, const at::Tensor& h_prev,
+                             const at::Tensor& h_label, const at::Tensor& z) {
+  return module_.get_method("decode")(args({x_prev, h_prev, h_label, z})).toTensor();
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(const at::Tensor& x_prev,

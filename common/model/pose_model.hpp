@@ -28,7 +28,9 @@ class PoseModel {
   at::Tensor encode(const at::Tensor& x);            // [B,3,H,W] -> [B,F,H,W]
   at::Tensor label_encode(const at::Tensor& label);  // [B,3,H,W] -> [B,L,H,W]
   std::pair<at::Tensor, at::Tensor> posterior(const at::Tensor& h_frame, const at::Tensor& h_label);
-  at::Tensor decode(const at::Tensor& h_prev, const at::Tensor& h_label, const at::Tensor& z);
+  // The frame after x_prev [B,3,H,W] from its features, the next pose's features and z.
+  at::Tensor decode(const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_label,
+                    const at::Tensor& z);
   // (prediction, mu, logvar) of one step; see pose.torchscript.
   std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(const at::Tensor& x_prev,
                                                          const at::Tensor& x_next,

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/model/pose_model.hpp"
 
 namespace foresight {
@@ -32,7 +34,7 @@ TEST(PoseModel, ModuleShapesAtTheSeedWidths) {
   auto [mu, logvar] = m.posterior(h, hl);
   EXPECT_EQ(mu.sizes(), (Shape{2, 12, 32, 64}));
   EXPECT_EQ(logvar.sizes(), (Shape{2, 12, 32, 64}));
-  auto y = m.decode(h, hl, mu);
+  auto y = m.decode(x, h, hl, mu);
   EXPECT_EQ(y.sizes(), (Shape{2, 3, 32, 64}));
   EXPECT_GE(y.min().item<float>(), 0.0f);
   EXPECT_LE(y.max().item<float>(), 1.0f);
@@ -81,13 +83,46 @@ TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
   EXPECT_EQ(preds.sizes(), (Shape{K, B, 3, 32, 64}));
   EXPECT_TRUE(at::equal(s1[0], x0));
   // The first prediction is decode(encode(x0), label_encode(label 0), z 0), nothing else.
-  auto expected = m.decode(m.encode(x0), m.label_encode(conds[0].view({B, 3, 32, 64})),
+  auto expected = m.decode(x0, m.encode(x0), m.label_encode(conds[0].view({B, 3, 32, 64})),
                            noise[1].view({B, 3, 32, 64}));
   EXPECT_LE((preds[0] - expected).abs().max().item<double>(), 1e-6);
   // Each prediction feeds the next one.
-  auto second = m.decode(m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
+  auto second = m.decode(preds[0], m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
                          noise[2].view({B, 3, 32, 64}));
   EXPECT_LE((preds[1] - second).abs().max().item<double>(), 1e-6);
+}
+
+TEST(PoseModel, TheResidualGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
+  // Residual: clamp(x_prev + tanh(g), 0, 1) with a small initial g, so an untrained model already
+  // keeps the previous frame; the seed's sigmoid(g) starts near grey, whatever came before.
+  at::manual_seed(3);
+  at::NoGradGuard no_grad;
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}), z = at::zeros({2, 3, 32, 64});
+  PoseConfig rc = small();
+  PoseModel residual = PoseModel::create(rc);
+  residual.train(false);
+  auto yr = residual.decode(x, residual.encode(x), residual.label_encode(label), z);
+  PoseConfig pc = small();
+  pc.residual = false;
+  PoseModel plain = PoseModel::create(pc);
+  plain.train(false);
+  auto yp = plain.decode(x, plain.encode(x), plain.label_encode(label), z);
+  const double err_residual = (yr - x).abs().mean().item<double>();
+  const double err_plain = (yp - x).abs().mean().item<double>();
+  EXPECT_LT(err_residual, 0.1);
+  EXPECT_GT(err_plain, 2 * err_residual);
+  EXPECT_GE(yr.min().item<float>(), 0.0f);
+  EXPECT_LE(yr.max().item<float>(), 1.0f);
+}
+
+TEST(PoseModel, ConfigRoundTripsAndOldFilesMeanThePlainGenerator) {
+  PoseConfig c = small();
+  PoseConfig back = nlohmann::json(c).get<PoseConfig>();
+  EXPECT_TRUE(back.residual);
+  EXPECT_EQ(back.d_out, c.d_out);
+  nlohmann::json old = nlohmann::json(c);
+  old.erase("residual");  // written before the option existed
+  EXPECT_FALSE(old.get<PoseConfig>().residual);
 }
 
 TEST(PoseModel, RejectsABadConfig) {

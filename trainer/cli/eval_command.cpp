@@ -62,7 +62,7 @@ void eval_pose(const fs::path& ckpt_path, const Args& a) {
     j["split"] = a.split;
     write_file_atomically(a.json, j.dump(2) + "\n");
   }
-  spdlog::info("wrote {} (psnr_per_frame.csv, psnr_per_frame.png, rollout.gif)", out_dir.string());
+  spdlog::info("wrote {} (psnr_per_frame.csv, psnr_per_frame.png, rollout.gif, rollout_strip.png)", out_dir.string());
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ namespace foresight {
   X(l_dim, "--l-dim", "pose: label encoder features (L)")                                      \
   X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                   \
   X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                 \
+  X(residual, "--residual", "pose: generator changes the previous frame (--residual=false: the seed's sigmoid)") \
   X(frame_height, "--frame-height", "pose: frame and pose image height")                       \
   X(frame_width, "--frame-width", "pose: frame and pose image width")                          \
   X(video_len, "--video-len", "pose: frames per training clip")                                \
@@ -79,6 +80,7 @@ PoseConfig TrainConfig::pose_config() const {
   m.l_dim = l_dim;
   m.n_dim = n_dim;
   m.d_out = d_out;
+  m.residual = residual;
   return m;
 }
 
@@ -196,6 +198,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (j.contains(#f)) j.at(#f).get_to(c.f);
   FORESIGHT_TRAIN_FIELDS(X)
 #undef X
+  // Pose runs written before --residual existed used the plain generator.
+  if (!j.contains("residual")) c.residual = false;
 }
 
 namespace {

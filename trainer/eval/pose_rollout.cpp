@@ -101,6 +101,17 @@ void write_pose_rollout_report(const fs::path& dir, const PoseRollout& r, const 
     truth.push_back(tensor_to_rgb(r.truth[t]));
   }
   write_gif(dir / "rollout.gif", side_by_side_frames({pose, pred, truth}), 8, 3);
+
+  // A still for documents: rows pose, prediction, truth; columns frames 0, 1, 2, 5, 10, 20, ...
+  std::vector<std::vector<cv::Mat>> rows(3);
+  const int64_t T = r.truth.size(0);
+  for (int64_t t : {0, 1, 2, 5, 10, 20, 50, 100, 200, 400, 629}) {
+    if (t >= T) break;
+    rows[0].push_back(tensor_to_rgb(labels[t]));
+    rows[1].push_back(tensor_to_rgb(r.predictions[t]));
+    rows[2].push_back(tensor_to_rgb(r.truth[t]));
+  }
+  write_png_rgb(dir / "rollout_strip.png", make_grid(rows, 2));
 }
 
 }  // namespace foresight

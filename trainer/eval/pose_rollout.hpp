@@ -37,8 +37,9 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
 // psnr_mean, copy_first_psnr, frames, noise_scale and the per-frame lists.
 nlohmann::json to_json(const PoseRollout& r, const PoseRolloutOptions& options);
 
-// Writes psnr_per_frame.csv (frame,psnr,copy_first_psnr), psnr_per_frame.png (both curves) and
-// rollout.gif (pose | prediction | truth, every `gif_stride`-th frame) into dir. Pictures that
+// Writes psnr_per_frame.csv (frame,psnr,copy_first_psnr), psnr_per_frame.png (both curves),
+// rollout.gif (pose | prediction | truth, every `gif_stride`-th frame) and rollout_strip.png
+// (rows pose, prediction, truth at frames 0, 1, 2, 5, 10, 20, 50, ..., 629) into dir. Pictures that
 // cannot be drawn (gnuplot missing) are logged as warnings; the CSV always is written.
 void write_pose_rollout_report(const std::filesystem::path& dir, const PoseRollout& r,
                                const at::Tensor& labels, int gif_stride = 3);
