@@ -16,7 +16,7 @@ void PoseConfig::validate() const {
 }
 
 #define FORESIGHT_POSE_FIELDS(X) \
-  X(height) X(width) X(f_dim) X(l_dim) X(n_dim) X(d_out) X(logvar_min) X(logvar_max) X(residual)
+  X(height) X(width) X(f_dim) X(l_dim) X(n_dim) X(d_out) X(logvar_min) X(logvar_max) X(composite)
 
 void to_json(nlohmann::json& j, const PoseConfig& c) {
   j = nlohmann::json::object();
@@ -26,7 +26,7 @@ void to_json(nlohmann::json& j, const PoseConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
-  c.residual = false;  // files written before the option existed hold the plain generator
+  c.composite = false;  // files written before the option existed hold the plain generator
 #define X(f) \
   if (j.contains(#f)) j.at(#f).get_to(c.f);
   FORESIGHT_POSE_FIELDS(X)

@@ -12,10 +12,10 @@ struct PoseConfig {
   int n_dim = 12;               // latent channels per pixel (N)
   int d_out = 192;              // decoder fusion features (D_out)
   double logvar_min = -10.0, logvar_max = 10.0;
-  // The generator's output is a bounded change of the previous frame, clamp(x_prev + tanh(g), 0,
-  // 1), so "nothing moves" is the easy answer and a 630-frame rollout does not drift (Foresight's
-  // choice, measured in docs/results.md). false: the seed report's plain sigmoid(g).
-  bool residual = true;
+  // The generator paints RGB and a mask: the output is mask * paint + (1 - mask) * previous frame,
+  // so what does not move is copied exactly and a 630-frame rollout does not drift (Foresight's
+  // choice, measured in docs/results.md). false: the seed report's plain sigmoid generator.
+  bool composite = true;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;

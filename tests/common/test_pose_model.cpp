@@ -92,25 +92,25 @@ TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
   EXPECT_LE((preds[1] - second).abs().max().item<double>(), 1e-6);
 }
 
-TEST(PoseModel, TheResidualGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
-  // Residual: clamp(x_prev + tanh(g), 0, 1) with a small initial g, so an untrained model already
-  // keeps the previous frame; the seed's sigmoid(g) starts near grey, whatever came before.
+TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
+  // Compositing: m * paint + (1 - m) * x_prev with the mask starting near 0, so an untrained model
+  // already keeps most of the previous frame; the seed's sigmoid(g) starts near grey.
   at::manual_seed(3);
   at::NoGradGuard no_grad;
   auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}), z = at::zeros({2, 3, 32, 64});
   PoseConfig rc = small();
-  PoseModel residual = PoseModel::create(rc);
-  residual.train(false);
-  auto yr = residual.decode(x, residual.encode(x), residual.label_encode(label), z);
+  PoseModel composite = PoseModel::create(rc);
+  composite.train(false);
+  auto yr = composite.decode(x, composite.encode(x), composite.label_encode(label), z);
   PoseConfig pc = small();
-  pc.residual = false;
+  pc.composite = false;
   PoseModel plain = PoseModel::create(pc);
   plain.train(false);
   auto yp = plain.decode(x, plain.encode(x), plain.label_encode(label), z);
-  const double err_residual = (yr - x).abs().mean().item<double>();
+  const double err_composite = (yr - x).abs().mean().item<double>();
   const double err_plain = (yp - x).abs().mean().item<double>();
-  EXPECT_LT(err_residual, 0.1);
-  EXPECT_GT(err_plain, 2 * err_residual);
+  EXPECT_LT(err_composite, 0.1);
+  EXPECT_GT(err_plain, 2 * err_composite);
   EXPECT_GE(yr.min().item<float>(), 0.0f);
   EXPECT_LE(yr.max().item<float>(), 1.0f);
 }
@@ -118,11 +118,11 @@ TEST(PoseModel, TheResidualGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
 TEST(PoseModel, ConfigRoundTripsAndOldFilesMeanThePlainGenerator) {
   PoseConfig c = small();
   PoseConfig back = nlohmann::json(c).get<PoseConfig>();
-  EXPECT_TRUE(back.residual);
+  EXPECT_TRUE(back.composite);
   EXPECT_EQ(back.d_out, c.d_out);
   nlohmann::json old = nlohmann::json(c);
-  old.erase("residual");  // written before the option existed
-  EXPECT_FALSE(old.get<PoseConfig>().residual);
+  old.erase("composite");  // written before the option existed
+  EXPECT_FALSE(old.get<PoseConfig>().composite);
 }
 
 TEST(PoseModel, RejectsABadConfig) {

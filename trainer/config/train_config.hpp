@@ -41,7 +41,7 @@ struct TrainConfig {
   bool last_frame_skip = false;
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
-  bool residual = true;  // pose: clamp(x_prev + tanh(g)) generator (PoseConfig::residual)
+  bool composite = true;  // pose: mask-compositing generator (PoseConfig::composite)
   int frame_height = 32, frame_width = 64;
   int video_len = 16;               // frames per training clip
   int val_len = 630;                // frames of the validation rollout
