@@ -161,7 +161,7 @@ TrainConfig pose_preset(const std::string& name) {
   c.tfr_decay_step = 0.1;
   c.tfr_lower_bound = 0.0;
   if (name == "tiny") {
-    // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md has the run: ~7.5 min).
+    // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md has the run: 7 min 48 s).
     // Short clips, so teacher forcing goes from the first epoch to 0: the model learns to take
     // its own predictions, which is all it gets in the 630-frame rollout.
     c.f_dim = 16;
