@@ -2,13 +2,18 @@
 // folders replayed at a rate with seq 1, 2, ..., and a feed that pairs them with telemetry.
 #include <gtest/gtest.h>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <fstream>
 #include <thread>
 
 #include "common/dataset/sequence_reader.hpp"
 #include "edge/camera/camera.hpp"
 #include "edge/camera/camera_feed.hpp"
+#include "common/world/dance_world.hpp"
 #include "edge/runtime/predictor.hpp"
+#include "edge/stream/edge_metrics.hpp"
 #include "session_helpers.hpp"
 #include "support/test_support.hpp"
 #include "tiny_model.hpp"
@@ -97,6 +102,66 @@ TEST(CameraFeed, FramesPairWithTelemetryBySeq) {
   ASSERT_FALSE(r.empty());
   EXPECT_LE(r.back().frame_seq, 3u);
   EXPECT_EQ(r.back().source, 5u);  // the telemetry's sender gets the predictions
+}
+
+// A pose split's folder of frameN.png files, N in numeric order with a gap: 0, 1, 2, 9, 10.
+fs::path pose_folder(const std::string& tag, bool labels) {
+  const fs::path dir = testing::scratch_dir(tag);
+  DanceWorld world(6);
+  int written = 0;
+  for (int n = 0; written < 5; ++n, world.step()) {
+    if (n > 2 && n < 9) continue;
+    cv::Mat bgr;
+    cv::cvtColor(labels ? world.render_label() : world.render_frame(), bgr, cv::COLOR_RGB2BGR);
+    cv::imwrite((dir / ("frame" + std::to_string(n) + ".png")).string(), bgr);
+    ++written;
+  }
+  return dir;
+}
+
+TEST(Camera, APoseFolderIsReplayedInTheOrderOfN) {
+  const fs::path dir = pose_folder("pose-folder", false);
+  CameraOptions opt;
+  opt.fps = 1000;
+  auto cam = open_camera("file://" + dir.string(), opt);
+  CapturedFrame f;
+  for (int n : {0, 1, 2, 9, 10}) {
+    ASSERT_EQ(cam->capture(f, 1s), CaptureStatus::ok) << n;
+    cv::Mat want = cv::imread((dir / ("frame" + std::to_string(n) + ".png")).string());
+    cv::cvtColor(want, want, cv::COLOR_BGR2RGB);
+    EXPECT_EQ(cv::norm(f.rgb, want, cv::NORM_INF), 0.0) << "frame" << n;  // 10 after 9, not after 1
+  }
+  EXPECT_EQ(f.seq, 5u);
+  EXPECT_EQ(cam->capture(f, 1s), CaptureStatus::end_of_stream);
+}
+
+TEST(CameraFeed, ALabelCameraGivesEachStepTheNextFramesPose) {
+  // Camera and label folders of 5 frames: the label camera's frame s is the pose of camera frame
+  // s, so it completes step s - 1; the last camera frame has no next pose and is never a step.
+  CameraOptions opt;
+  opt.fps = 1000;
+  SessionOptions so;
+  so.seed = 3;
+  EdgeMetrics metrics;
+  PredictionSession session(load_predictor(testing::tiny_pose_model(".ptl")), so, nullptr, &metrics);
+  testing::ResultCollector results;
+  session.start(results.sink());
+  // The poses first (they wait for their frames: 4 steps fit the pending window), so the test
+  // does not depend on how the two feeds' threads interleave.
+  CameraFeed labels(open_camera("file://" + pose_folder("pose-labels", true).string(), opt), session,
+                    FrameKind::label);
+  for (int i = 0; i < 300 && !labels.finished(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(labels.finished());
+  CameraFeed frames(open_camera("file://" + pose_folder("pose-frames", false).string(), opt), session);
+  for (int i = 0; i < 300 && !frames.finished(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(frames.finished());
+  ASSERT_TRUE(session.wait_idle(20s));
+  EXPECT_EQ(metrics.labels_in.load(), 4u);  // label frames 2..5 -> steps 1..4
+  EXPECT_EQ(metrics.frames_in.load(), 5u);
+  EXPECT_EQ(metrics.steps_completed.load(), 4u);
+  auto r = results.take();
+  ASSERT_FALSE(r.empty());
+  EXPECT_EQ(r.back().frame_seq, 4u);
 }
 
 }  // namespace

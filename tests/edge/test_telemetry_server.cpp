@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/protocol/json_lines.hpp"
+#include "common/world/dance_world.hpp"
 #include "server_harness.hpp"
 #include "session_helpers.hpp"
 #include "test_client.hpp"
@@ -105,6 +106,38 @@ TEST(TelemetryServer, JsonLinesWithoutSeqFormConsecutiveSteps) {
     EXPECT_EQ(std::get<Prediction>(e.body).frame_seq, s);
   }
   EXPECT_EQ(h.metrics.resets.load(), 1u);  // no gap between the implicit steps
+}
+
+TEST(TelemetryServer, PoseStepsWithoutSeqAreACameraAndALabelLine) {
+  // A pose model: the camera frame and the next pose form the step; TELEMETRY is refused and
+  // does not disturb the implicit numbering.
+  ServerHarness h(testing::tiny_pose_model(".ptl"), {}, {});
+  TestClient c(h.port());
+  DanceWorld world(4);
+  for (uint64_t s = 1; s <= 2; ++s) {
+    DanceWorld next = world;
+    next.step();
+    Frame label = testing::camera_frame(next.render_label());
+    label.kind = FrameKind::label;
+    c.send_line(nc_line({{}, testing::camera_frame(world.render_frame())}));
+    if (s == 2) {
+      c.send_line(R"({"type":"telemetry","action":[0,0,0,0],"position":[0,0,0]})");
+      auto err = c.next_line();
+      ASSERT_TRUE(err.has_value());
+      const Envelope e = parse_json_line(*err);
+      ASSERT_TRUE(std::holds_alternative<ErrorMessage>(e.body)) << *err;
+      EXPECT_EQ(std::get<ErrorMessage>(e.body).code, ErrorCode::unexpected_message);
+    }
+    c.send_line(nc_line({{}, label}));
+    world = next;
+    auto line = c.next_line();
+    ASSERT_TRUE(line.has_value()) << s;
+    const Envelope e = parse_json_line(*line);
+    ASSERT_TRUE(std::holds_alternative<Prediction>(e.body)) << *line;
+    EXPECT_EQ(std::get<Prediction>(e.body).frame_seq, s);
+    EXPECT_EQ(std::get<Prediction>(e.body).image.height, 32u);
+  }
+  EXPECT_EQ(h.metrics.resets.load(), 1u);
 }
 
 TEST(TelemetryServer, MalformedPayloadAndUnknownTypeAreErrorsButTheConnectionLives) {
