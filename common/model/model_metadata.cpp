@@ -52,6 +52,8 @@ void from_json(const nlohmann::json& j, ModelMetadata& m) {
   if (j.contains(#f)) j.at(#f).get_to(m.f);
   FORESIGHT_METADATA_FIELDS(X)
 #undef X
+  // Pose models exported before noise_scale existed were evaluated at the presets' 0.5.
+  if (!j.contains("noise_scale") && m.family == "pose") m.noise_scale = 0.5;
   // Pose models exported before image_height existed carry their height in model_config only.
   if (!j.contains("image_height") && m.model_config.is_object() &&
       m.model_config.contains("height") && m.model_config["height"].is_number_integer()) {

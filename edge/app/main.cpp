@@ -169,6 +169,11 @@ int run(const Flags& f) {
     throw UsageError("--label-camera is for pose-conditioned models; " + f.model +
                      " is conditioned on " + meta.condition_kind);
   }
+  if (meta.pose_conditioned() && (f.camera == "socket") != (f.label_camera == "socket")) {
+    // A local capture counter and a robot's seq number do not name the same steps.
+    throw UsageError("--camera " + f.camera + " and --label-camera " + f.label_camera +
+                     ": a pose model takes both from the socket or both from local cameras");
+  }
   const double noise_scale = f.noise_scale >= 0 ? f.noise_scale : meta.noise_scale;
   print_effective_config(f, *predictor, noise_scale);
   spdlog::info("model warmed up in {:.0f} ms", warm_up(*predictor, f.samples));
@@ -197,7 +202,7 @@ int run(const Flags& f) {
   to.max_message_bytes = f.max_message_bytes;
   to.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.idle_timeout_s * 1000));
   to.frames_from_socket = camera == nullptr;
-  to.labels_from_socket = meta.pose_conditioned() && label_camera == nullptr;
+  to.labels_from_socket = label_camera == nullptr;  // an SVG model's session refuses labels
   TelemetryServer server(io, to, session, &metrics);
   std::unique_ptr<HttpServer> http_server;
   if (http) {
@@ -239,9 +244,10 @@ int run(const Flags& f) {
   if (feed) feed->stop();
   if (label_feed) label_feed->stop();
   session.stop();
-  spdlog::info("stopped: {} frames in, {} steps predicted, {} dropped, {} predictions out",
-               metrics.frames_in.load(), metrics.steps_predicted.load(), metrics.dropped.load(),
-               metrics.predictions_out.load());
+  spdlog::info("stopped: {} frames in, {} pose images in, {} steps predicted, {} dropped, {} "
+               "predictions out",
+               metrics.frames_in.load(), metrics.labels_in.load(), metrics.steps_predicted.load(),
+               metrics.dropped.load(), metrics.predictions_out.load());
   return kExitOk;
 }
 

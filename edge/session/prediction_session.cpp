@@ -90,6 +90,14 @@ void check_condition(const char* what, const std::vector<float>& action,
 
 std::vector<uint8_t> jpeg_view(const cv::Mat& rgb) { return encode_jpeg(rgb, 85); }
 
+void require_pose_model(const ModelMetadata& m) {
+  if (!m.pose_conditioned()) {
+    throw ProtocolError(ErrorCode::unexpected_message,
+                        "frame: kind 'label' is for pose-conditioned models; this model is "
+                        "conditioned on telemetry");
+  }
+}
+
 }  // namespace
 
 struct PredictionSession::Impl {
@@ -117,7 +125,7 @@ struct PredictionSession::Impl {
   uint32_t last_episode = 0;
   at::Tensor last_cond;
   int steps_since_reset = 0;
-  at::Tensor prev_prediction;  // mean 1-step prediction of the last emitted step, [3, S, S]
+  at::Tensor prev_prediction;  // mean 1-step prediction of the last emitted step, [3, H, W]
   at::Tensor prev_frame;
   at::Generator gen;
 
@@ -390,6 +398,7 @@ void PredictionSession::stop() {
 void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const Frame& frame,
                                  uint64_t source) {
   if (frame.kind == FrameKind::label) {
+    require_pose_model(impl_->meta);  // before decoding: the kind is the error, not the bytes
     on_label(seq, timestamp_ns, decode_frame(frame.image), source);
     return;
   }
@@ -414,11 +423,7 @@ void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const cv::
 
 void PredictionSession::on_label(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb,
                                  uint64_t source) {
-  if (!impl_->meta.pose_conditioned()) {
-    throw ProtocolError(ErrorCode::unexpected_message,
-                        "frame: kind 'label' is for pose-conditioned models; this model is "
-                        "conditioned on telemetry");
-  }
+  require_pose_model(impl_->meta);
   require_colour("label frame", rgb);
   FramePart part = impl_->frame_part(rgb, timestamp_ns, source);
   impl_->bump(&EdgeMetrics::labels_in);

@@ -148,7 +148,12 @@ TEST_F(PoseSessionTest, TelemetryAndPlansAreRefusedWithAReason) {
   }
   Plan plan;
   plan.steps.push_back({{0, 0, 0, 0}, {0, 0, 0}});
-  EXPECT_THROW(session->on_plan(1, plan, 3), ProtocolError);
+  try {
+    session->on_plan(1, plan, 3);
+    FAIL();
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unexpected_message);
+  }
   Frame junk = label_frame(world.render_label());
   junk.image.bytes.resize(10);
   EXPECT_THROW(session->on_frame(1, 0, junk, 3), ProtocolError);
@@ -172,8 +177,17 @@ TEST_F(PoseSessionTest, LabelsFromALargerCameraAreCroppedToTheModelsAspect) {
   cv::Mat big_frame, big_pose;
   DanceWorld next = world;
   next.step();
-  cv::resize(world.render_frame(), big_frame, cv::Size(256, 128), 0, 0, cv::INTER_NEAREST);
-  cv::resize(next.render_label(), big_pose, cv::Size(256, 128), 0, 0, cv::INTER_NEAREST);
+  // 4:3 images whose centre 2:1 band is the model-size picture scaled x4; bands above and below.
+  cv::Mat frame4, pose4;
+  cv::resize(world.render_frame(), frame4, cv::Size(256, 128), 0, 0, cv::INTER_NEAREST);
+  cv::resize(next.render_label(), pose4, cv::Size(256, 128), 0, 0, cv::INTER_NEAREST);
+  cv::copyMakeBorder(frame4, big_frame, 32, 32, 0, 0, cv::BORDER_CONSTANT, cv::Scalar(255, 0, 0));
+  cv::copyMakeBorder(pose4, big_pose, 32, 32, 0, 0, cv::BORDER_CONSTANT, cv::Scalar(255, 0, 0));
+  ASSERT_EQ(big_frame.size(), cv::Size(256, 192));
+  // The crop drops the red bands: the model sees the picture, shrunk back to 64x32.
+  at::Tensor seen = to_model_input(big_frame, 32, 64);
+  at::Tensor want = tensor_of(world.render_frame());
+  EXPECT_LE((seen - want).abs().max().item<double>(), 1e-6);
   session->on_frame(1, 0, big_frame, 0);
   session->on_label(1, 0, big_pose, 0);
   auto r = settle();

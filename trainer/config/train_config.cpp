@@ -107,7 +107,7 @@ void TrainConfig::validate() const {
   require(model == "svg" || model == "pose", "--model must be svg or pose, not '" + model + "'");
   if (model == "pose") {
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
-    require(noise_scale >= 0, "--noise-scale must be >= 0");
+    require(noise_scale >= 0 && noise_scale <= 100, "--noise-scale must be in [0, 100]");
     pose_config().validate();
   } else {
     model_config().validate();
@@ -162,7 +162,7 @@ TrainConfig pose_preset(const std::string& name) {
   c.tfr_lower_bound = 0.0;
   if (name == "tiny") {
     // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md has the run: 7 min 48 s).
-    // Short clips, so teacher forcing goes from the first epoch to 0: the model learns to take
+    // Short clips, so teacher forcing decays from the second epoch to 0: the model learns to take
     // its own predictions, which is all it gets in the 630-frame rollout.
     c.f_dim = 16;
     c.l_dim = 8;
