@@ -48,4 +48,12 @@ for _ in $(seq 300); do  # loading and warming up the model takes a moment
   sleep 0.1
 done
 echo "Watch the predictions at http://127.0.0.1:8080/"
-"$FORESIGHT" sim --edge 127.0.0.1:7070 --frames "${DEMO_FRAMES:-300}" --json "$OUT/sim.json"
+# On a terminal the robot keeps going until Ctrl-C, so there is time to open the page; from a
+# script or CI (no terminal) it stops after DEMO_FRAMES steps (default 300).
+if [ -t 0 ] && [ -t 1 ] && [ -z "${DEMO_FRAMES:-}" ]; then
+  echo "The simulated robot runs until Ctrl-C."
+  trap 'echo; echo "stopped"; exit 0' INT
+  "$FORESIGHT" sim --edge 127.0.0.1:7070 --frames 10000000 --json "$OUT/sim.json" || true
+else
+  "$FORESIGHT" sim --edge 127.0.0.1:7070 --frames "${DEMO_FRAMES:-300}" --json "$OUT/sim.json"
+fi

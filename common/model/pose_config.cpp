@@ -16,21 +16,26 @@ void PoseConfig::validate() const {
 }
 
 #define FORESIGHT_POSE_FIELDS(X) \
-  X(height) X(width) X(f_dim) X(l_dim) X(n_dim) X(d_out) X(logvar_min) X(logvar_max) X(composite)
+  X(height) X(width) X(f_dim) X(l_dim) X(n_dim) X(d_out) X(logvar_min) X(logvar_max)
 
 void to_json(nlohmann::json& j, const PoseConfig& c) {
   j = nlohmann::json::object();
 #define X(f) j[#f] = c.f;
   FORESIGHT_POSE_FIELDS(X)
 #undef X
+  j["decoder"] = to_string(c.decoder);
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
-  c.composite = false;  // files written before the option existed hold the plain generator
 #define X(f) \
   if (j.contains(#f)) j.at(#f).get_to(c.f);
   FORESIGHT_POSE_FIELDS(X)
 #undef X
+  if (j.contains("decoder")) {
+    c.decoder = parse_decoder_head(j.at("decoder").get<std::string>());
+  } else {  // written before the heads: the composite flag, or the plain generator before it
+    c.decoder = j.value("composite", false) ? DecoderHead::kComposite : DecoderHead::kPlain;
+  }
 }
 
 }  // namespace foresight

@@ -3,6 +3,8 @@
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 
+#include "common/model/output_head.hpp"
+
 namespace foresight {
 
 struct PoseConfig {
@@ -12,17 +14,18 @@ struct PoseConfig {
   int n_dim = 12;               // latent channels per pixel (N)
   int d_out = 192;              // decoder fusion features (D_out)
   double logvar_min = -10.0, logvar_max = 10.0;
-  // The generator paints RGB and a mask: the output is mask * paint + (1 - mask) * previous frame,
-  // so what does not move is copied exactly and a 630-frame rollout does not drift (Foresight's
-  // choice, measured in docs/results.md). false: the seed report's plain sigmoid generator.
-  bool composite = true;
+  // The generator's output head (output_head.hpp): composite copies what does not move and
+  // keeps a 630-frame rollout from drifting (measured in docs/results.md); plain is the seed
+  // report's sigmoid generator.
+  DecoderHead decoder = DecoderHead::kComposite;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;
 };
 
 void to_json(nlohmann::json& j, const PoseConfig& c);
-// Missing keys keep their defaults; a wrong type throws nlohmann::json::exception.
+// Missing keys keep their defaults, but the head: files written before "decoder" existed hold
+// "composite": true (composite) or nothing (plain). A wrong type throws nlohmann::json::exception.
 void from_json(const nlohmann::json& j, PoseConfig& c);
 
 }  // namespace foresight

@@ -65,12 +65,14 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
   m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim, c.d_out));
   m.register_module("gen", b.stage(c.d_out, c.d_out / 2 > 0 ? c.d_out / 2 : 1));
-  // Compositing: 3 RGB channels and a mask channel, whose bias starts at -3 (mask ~0.05), so an
-  // untrained model mostly keeps the previous frame.
-  m.register_module("gen_out", b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, c.composite ? 4 : 3, 1,
-                                      c.composite ? kNone : kSigmoid));
-  if (c.composite) m.attr("gen_out").toModule().attr("bias").toTensor()[3].fill_(-3.0);
-  m.register_attribute("composite", c10::BoolType::get(), c.composite);
+  // The output head (output_head.hpp) starts from copy-last unless it is plain.
+  const bool plain = c.decoder == DecoderHead::kPlain;
+  Module gen_out = b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, decoder_head_channels(c.decoder), 1,
+                          plain ? kSigmoid : kNone);
+  init_head_layer(c.decoder, gen_out.attr("weight").toTensor(), gen_out.attr("bias").toTensor(),
+                  /*out_axis=*/0);
+  m.register_module("gen_out", gen_out);
+  m.register_module("head", build_output_head(c.decoder, b.cu));
   m.register_attribute("height", c10::IntType::get(), c.height);
   m.register_attribute("width", c10::IntType::get(), c.width);
   m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);

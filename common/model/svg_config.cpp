@@ -36,6 +36,7 @@ void to_json(nlohmann::json& j, const SvgConfig& c) {
 #define X(f) j[#f] = c.f;
   FORESIGHT_SVG_FIELDS(X)
 #undef X
+  j["decoder"] = to_string(c.decoder);
 }
 
 void from_json(const nlohmann::json& j, SvgConfig& c) {
@@ -43,6 +44,9 @@ void from_json(const nlohmann::json& j, SvgConfig& c) {
   if (j.contains(#f)) j.at(#f).get_to(c.f);
   FORESIGHT_SVG_FIELDS(X)
 #undef X
+  // Models written before the decoder heads existed paint every pixel (the plain head).
+  c.decoder = j.contains("decoder") ? parse_decoder_head(j.at("decoder").get<std::string>())
+                                    : DecoderHead::kPlain;
 }
 
 }  // namespace foresight

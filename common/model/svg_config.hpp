@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "common/model/output_head.hpp"
+
 namespace foresight {
 
 struct SvgConfig {
@@ -23,6 +25,7 @@ struct SvgConfig {
   int n_past = 2;            // conditioning frames the model was trained with
   double logvar_min = -10.0;
   double logvar_max = 10.0;
+  DecoderHead decoder = DecoderHead::kFlow;  // output head (output_head.hpp)
 
   // Channel count of a VGG stage whose full-size width is `base` (64, 128, 256 or 512).
   int channels_for(int base) const;
@@ -31,7 +34,8 @@ struct SvgConfig {
 };
 
 void to_json(nlohmann::json& j, const SvgConfig& c);
-// Missing keys keep their defaults; a wrong type throws nlohmann::json::exception.
+// Missing keys keep their defaults, except a missing "decoder", which means plain (files written
+// before the heads existed); a wrong type throws nlohmann::json::exception.
 void from_json(const nlohmann::json& j, SvgConfig& c);
 
 }  // namespace foresight

@@ -90,7 +90,12 @@ struct Builder {
     m.register_module("upc4_0", vgg(w2 * 2, w2));
     m.register_module("upc4_1", vgg(w2, w1));
     m.register_module("upc5_0", vgg(w1 * 2, w1));
-    m.register_module("upc5_1", conv(w1, c.channels, 3, 1, true, false, kSigmoid));
+    const bool plain = c.decoder == DecoderHead::kPlain;
+    Module out = conv(w1, decoder_head_channels(c.decoder), 3, 1, true, false,
+                      plain ? kSigmoid : kNone);
+    init_head_layer(c.decoder, out.attr("weight").toTensor(), out.attr("bias").toTensor(),
+                    /*out_axis=*/1);  // ConvTranspose2d weights are [in, out, k, k]
+    m.register_module("upc5_1", out);
     m.define(model_script("vgg_decoder"));
     return m;
   }
@@ -145,6 +150,7 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   Module m = b.make("Svg");
   m.register_module("enc", b.encoder(c));
   m.register_module("dec", b.decoder(c));
+  m.register_module("head", build_output_head(c.decoder, b.cu));
   m.register_module("pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size,
                                    c.predictor_layers));
   m.register_module("post", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, c));
@@ -154,6 +160,7 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   m.register_attribute("z_dim", c10::IntType::get(), c.z_dim);
   m.register_attribute("learned_prior", c10::BoolType::get(), c.learned_prior);
   m.register_attribute("last_frame_skip", c10::BoolType::get(), c.last_frame_skip);
+
   m.define(model_script("svg"));
   for (auto p : m.parameters()) p.set_requires_grad(true);
   return m;
@@ -171,8 +178,9 @@ std::pair<at::Tensor, std::vector<at::Tensor>> SvgModel::encode(const at::Tensor
   return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
 }
 
-at::Tensor SvgModel::decode(const at::Tensor& h, const std::vector<at::Tensor>& skips) {
-  return module_.get_method("decode")(to_ivalues({h, to_list(skips)})).toTensor();
+at::Tensor SvgModel::decode(const at::Tensor& h, const std::vector<at::Tensor>& skips,
+                            const at::Tensor& x_base) {
+  return module_.get_method("decode")(to_ivalues({h, to_list(skips), x_base})).toTensor();
 }
 
 std::tuple<at::Tensor, at::Tensor, State> SvgModel::posterior(const at::Tensor& h_target,

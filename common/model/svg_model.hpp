@@ -36,7 +36,10 @@ class SvgModel {
 
   State init_state(int64_t batch);
   std::pair<at::Tensor, std::vector<at::Tensor>> encode(const at::Tensor& x);
-  at::Tensor decode(const at::Tensor& h, const std::vector<at::Tensor>& skips);
+  // x_base [B, 3, H, W]: the frame the skips come from, which the composite and flow heads keep
+  // or warp (the plain head ignores it); see svg.torchscript.
+  at::Tensor decode(const at::Tensor& h, const std::vector<at::Tensor>& skips,
+                    const at::Tensor& x_base);
   // (mu, logvar, state')
   std::tuple<at::Tensor, at::Tensor, State> posterior(const at::Tensor& h_target, const State& s);
   std::tuple<at::Tensor, at::Tensor, State> prior(const at::Tensor& h_prev, const State& s);

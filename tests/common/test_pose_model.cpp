@@ -103,7 +103,7 @@ TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) 
   composite.train(false);
   auto yr = composite.decode(x, composite.encode(x), composite.label_encode(label), z);
   PoseConfig pc = small();
-  pc.composite = false;
+  pc.decoder = DecoderHead::kPlain;
   PoseModel plain = PoseModel::create(pc);
   plain.train(false);
   auto yp = plain.decode(x, plain.encode(x), plain.label_encode(label), z);
@@ -115,14 +115,31 @@ TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) 
   EXPECT_LE(yr.max().item<float>(), 1.0f);
 }
 
-TEST(PoseModel, ConfigRoundTripsAndOldFilesMeanThePlainGenerator) {
+TEST(PoseModel, ConfigRoundTripsAndOldFilesKeepTheirGenerator) {
   PoseConfig c = small();
+  c.decoder = DecoderHead::kFlow;
   PoseConfig back = nlohmann::json(c).get<PoseConfig>();
-  EXPECT_TRUE(back.composite);
+  EXPECT_EQ(back.decoder, DecoderHead::kFlow);
   EXPECT_EQ(back.d_out, c.d_out);
   nlohmann::json old = nlohmann::json(c);
-  old.erase("composite");  // written before the option existed
-  EXPECT_FALSE(old.get<PoseConfig>().composite);
+  old.erase("decoder");  // written before the heads existed...
+  old["composite"] = true;  // ...with the compositing generator
+  EXPECT_EQ(old.get<PoseConfig>().decoder, DecoderHead::kComposite);
+  old.erase("composite");  // written before that option existed: the plain generator
+  EXPECT_EQ(old.get<PoseConfig>().decoder, DecoderHead::kPlain);
+}
+
+// The flow head's warp in the pose generator: the same output head as SVG's.
+TEST(PoseModel, FlowGeneratorStartsAtThePreviousFrame) {
+  at::manual_seed(3);
+  at::NoGradGuard no_grad;
+  PoseConfig c = small();
+  c.decoder = DecoderHead::kFlow;
+  PoseModel m = PoseModel::create(c);
+  m.train(false);
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}), z = at::zeros({2, 3, 32, 64});
+  auto y = m.decode(x, m.encode(x), m.label_encode(label), z);
+  EXPECT_LT((y - x).abs().mean().item<double>(), 0.1);
 }
 
 TEST(PoseModel, RejectsABadConfig) {

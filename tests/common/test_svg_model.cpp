@@ -1,15 +1,19 @@
-// The scripted SVG module: shapes through every method, both priors, the width multiplier, and
-// that the stateless step observes and forks state as documented.
+// The scripted SVG module: shapes through every method, both priors, the width multiplier, the
+// decoder heads, and that the stateless step observes and forks state as documented.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/metrics/image_metrics.hpp"
 #include "common/model/svg_model.hpp"
 
 namespace foresight {
 namespace {
 
-SvgConfig small_config(bool learned_prior) {
+SvgConfig small_config(bool learned_prior, DecoderHead head = DecoderHead::kFlow) {
   SvgConfig c;
+  c.decoder = head;
   c.width = 0.125;
   c.g_dim = 16;
   c.z_dim = 4;
@@ -18,9 +22,11 @@ SvgConfig small_config(bool learned_prior) {
   return c;
 }
 
-TEST(SvgModel, EncodeDecodeShapes) {
+class SvgHeads : public ::testing::TestWithParam<DecoderHead> {};
+
+TEST_P(SvgHeads, EncodeDecodeShapes) {
   at::manual_seed(0);
-  auto model = SvgModel::create(small_config(false));
+  auto model = SvgModel::create(small_config(false, GetParam()));
   model.train(false);
   auto x = at::rand({3, 3, 64, 64});
   auto [h, skips] = model.encode(x);
@@ -31,10 +37,63 @@ TEST(SvgModel, EncodeDecodeShapes) {
   EXPECT_EQ(skips[2].sizes(), (std::vector<int64_t>{3, 32, 16, 16}));
   EXPECT_EQ(skips[3].sizes(), (std::vector<int64_t>{3, 64, 8, 8}));
   EXPECT_LE(h.abs().max().item<float>(), 1.0f);  // tanh output
-  auto y = model.decode(h, skips);
+  auto y = model.decode(h, skips, x);
   EXPECT_EQ(y.sizes(), x.sizes());
   EXPECT_GE(y.min().item<float>(), 0.0f);
   EXPECT_LE(y.max().item<float>(), 1.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Heads, SvgHeads,
+                         ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
+                                           DecoderHead::kFlow),
+                         [](const auto& info) { return to_string(info.param); });
+
+// An untrained composite or flow head copies the previous frame (it learns what to change from
+// copy-last), where the plain head paints a grey-ish picture.
+TEST(SvgModel, CompositeAndFlowHeadsStartFromThePreviousFrame) {
+  at::NoGradGuard no_grad;
+  auto x_prev = at::rand({2, 3, 64, 64});
+  auto psnr_to_prev = [&](DecoderHead head) {
+    at::manual_seed(0);
+    auto model = SvgModel::create(small_config(false, head));
+    model.train(false);
+    auto [h, skips] = model.encode(at::rand({2, 3, 64, 64}));
+    return psnr_per_image(model.decode(h, skips, x_prev), x_prev).mean().item<double>();
+  };
+  EXPECT_GT(psnr_to_prev(DecoderHead::kComposite), 30.0);
+  EXPECT_GT(psnr_to_prev(DecoderHead::kFlow), 30.0);
+  EXPECT_LT(psnr_to_prev(DecoderHead::kPlain), 15.0);
+}
+
+// The flow head's warp: a flow of +1 pixel in x samples each pixel's right-hand neighbour.
+TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
+  at::NoGradGuard no_grad;
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(false, DecoderHead::kFlow));
+  model.train(false);
+  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
+  last.attr("weight").toTensor().zero_();
+  auto bias = last.attr("bias").toTensor();
+  bias[3].fill_(-100.0);  // mask 0: the output is the warped frame alone
+  bias[4].fill_(1.0);     // flow x = +1 pixel
+  bias[5].fill_(-2.0);    // flow y = -2 pixels
+  auto x_prev = at::rand({1, 3, 64, 64});
+  auto [h, skips] = model.encode(x_prev);
+  auto y = model.decode(h, skips, x_prev);
+  // y[r][c] = x_prev[r - 2][c + 1] away from the borders.
+  auto inner = y.slice(2, 2, 64).slice(3, 0, 63);
+  auto shifted = x_prev.slice(2, 0, 62).slice(3, 1, 64);
+  EXPECT_LT((inner - shifted).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(SvgConfig, ModelsWrittenBeforeTheHeadsArePlainAndUnknownHeadsAreErrors) {
+  SvgConfig c = nlohmann::json{{"g_dim", 16}}.get<SvgConfig>();
+  EXPECT_EQ(c.decoder, DecoderHead::kPlain);
+  nlohmann::json j = small_config(false, DecoderHead::kComposite);
+  EXPECT_EQ(j.at("decoder"), "composite");
+  EXPECT_EQ(j.get<SvgConfig>().decoder, DecoderHead::kComposite);
+  j["decoder"] = "cdna";
+  EXPECT_THROW(j.get<SvgConfig>(), std::invalid_argument);
 }
 
 TEST(SvgModel, FullSizeParameterCountMatchesReference) {
@@ -42,6 +101,7 @@ TEST(SvgModel, FullSizeParameterCountMatchesReference) {
   at::manual_seed(0);
   SvgConfig c;
   c.learned_prior = true;
+  c.decoder = DecoderHead::kPlain;  // the reference's sigmoid output layer
   auto model = SvgModel::create(c);
   int64_t n = 0;
   for (auto& p : model.parameters()) n += p.numel();
@@ -80,8 +140,8 @@ TEST(SvgModel, LearnedPriorAndPosteriorAdvanceTheirState) {
   ASSERT_EQ(state.size(), 7u);
   auto h = at::rand({2, 16});
   auto [mu_p, lv_p, s1] = model.prior(h, state);
-  EXPECT_GT(s1[4].abs().sum().item<float>(), 0.0f);      // prior LSTM moved
-  EXPECT_EQ(s1[2].abs().sum().item<float>(), 0.0f);      // posterior untouched
+  EXPECT_GT(s1[4].abs().sum().item<float>(), 0.0f);  // prior LSTM moved
+  EXPECT_EQ(s1[2].abs().sum().item<float>(), 0.0f);  // posterior untouched
   auto [mu_q, lv_q, s2] = model.posterior(h, s1);
   EXPECT_GT(s2[2].abs().sum().item<float>(), 0.0f);
   EXPECT_LE(lv_q.max().item<float>(), 10.0f);
@@ -110,7 +170,8 @@ TEST(SvgModel, StepObservesAndRollsOut) {
   auto [p1, s1] = model.step(at::rand({1, 3, 64, 64}), conds[0], conds, s0, false, noise);
   EXPECT_GT(s1[0].abs().sum().item<float>(), 0.0f);
   // Same inputs, same noise: same predictions (the fork does not leak into the state).
-  auto [p1b, s1b] = model.step(at::rand({1, 3, 64, 64}) * 0 + x0, conds[0], conds, s0, false, noise);
+  auto [p1b, s1b] =
+      model.step(at::rand({1, 3, 64, 64}) * 0 + x0, conds[0], conds, s0, false, noise);
   auto [p1c, s1c] = model.step(x0, conds[0], conds, s0, false, noise);
   EXPECT_TRUE(at::allclose(p1b, p1c));
   EXPECT_TRUE(at::allclose(s1b[0], s1c[0]));

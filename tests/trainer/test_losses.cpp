@@ -29,6 +29,18 @@ TEST(KlGaussian, SumsOverDimsAndAveragesOverBatch) {
   EXPECT_NEAR(kl_gaussian(mu, lv, mu, lv).item<double>(), 0.0, 1e-7);
 }
 
+TEST(KlGaussian, FreeBitsRaiseEachDimToTheFloorAndKeepLargerOnes) {
+  // Dim 0 carries 0.5 * 2^2 = 2 nats, dim 1 nothing; with a floor of 0.25 the sum is 2.25.
+  auto mu = at::tensor({2.0f, 0.0f}).expand({3, 2}), lv = at::zeros({3, 2}), zero = at::zeros({3, 2});
+  EXPECT_NEAR(kl_gaussian_free_bits(mu, lv, zero, zero, 0.25).item<double>(), 2.25, 1e-6);
+  EXPECT_NEAR(kl_gaussian_free_bits(mu, lv, zero, zero, 0.0).item<double>(),
+              kl_gaussian(mu, lv, zero, zero).item<double>(), 1e-6);
+  // Below the floor the loss does not push the dim's information down: no gradient.
+  auto m = at::full({3, 2}, 0.1).set_requires_grad(true);
+  kl_gaussian_free_bits(m, lv, zero, zero, 0.25).backward();
+  EXPECT_EQ(m.grad().abs().sum().item<double>(), 0.0);
+}
+
 TEST(Mse, IsTheMeanOfSquares) {
   auto a = at::zeros({2, 3, 4, 4}), b = at::full({2, 3, 4, 4}, 0.5);
   EXPECT_NEAR(mse(a, b).item<double>(), 0.25, 1e-7);

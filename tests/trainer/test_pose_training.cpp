@@ -71,7 +71,7 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   EXPECT_EQ(checkpoint_family(run / kBestCheckpoint), "pose");
   auto [ckpt, model] = load_pose_checkpoint(run / kBestCheckpoint);
   EXPECT_EQ(model.config().f_dim, 8);
-  EXPECT_TRUE(model.config().composite);
+  EXPECT_EQ(model.config().decoder, DecoderHead::kComposite);
   EXPECT_EQ(ckpt.config.video_len, 4);
   // The CSV holds one row per predicted frame (1..T-1) plus the header.
   const std::string csv = read_file(run / "samples/psnr_per_frame.csv");

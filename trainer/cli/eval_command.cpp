@@ -30,6 +30,7 @@ struct Args {
     int samples = 100, n_eval = 0, batch_size = 8, threads = 0, max_sequences = 0, workers = 2;
     uint64_t seed = 1;
     bool skip_bad = false;
+    bool shuffled_conditions = false;
 };
 
 // The pose model's protocol: one autoregressive rollout of the split's first `frames` frames.
@@ -95,6 +96,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--workers", a->workers, "Data-loading threads")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Latent noise seed")->capture_default_str();
   cmd->add_flag("--skip-bad", a->skip_bad, "Skip unreadable sequences with a warning");
+  cmd->add_flag("--shuffled-conditions", a->shuffled_conditions,
+                "svg: also roll out under another sequence's actions and positions (how much "
+                "the prediction uses them)");
   cmd->callback([a] {
     set_threads(a->threads);
     const fs::path ckpt_path = resolve_checkpoint(a->checkpoint);
@@ -112,6 +116,7 @@ void add_eval_command(CLI::App& app) {
     opt.n_eval = a->n_eval > 0 ? a->n_eval : ckpt.config.n_eval;
     opt.samples = a->samples;
     opt.seed = a->seed;
+    opt.shuffled_conditions = a->shuffled_conditions;
     LoaderOptions lo;
     lo.batch_size = a->batch_size;
     lo.seq_len = opt.n_eval;

@@ -33,17 +33,18 @@ namespace foresight {
   X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                            \
   X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                \
   X(last_frame_skip, "--last-frame-skip", "Skips from the last frame instead of the last conditioning frame") \
+  X(decoder, "--decoder", "Output head: plain (sigmoid RGB, the SVG reference) | composite (mask over the previous frame) | flow (previous frame warped by a predicted flow, then composited)") \
   X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                        \
   X(l_dim, "--l-dim", "pose: label encoder features (L)")                                      \
   X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                   \
   X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                 \
-  X(composite, "--composite", "pose: generator paints over the previous frame through a mask (--composite=false: the seed's sigmoid)") \
   X(frame_height, "--frame-height", "pose: frame and pose image height")                       \
   X(frame_width, "--frame-width", "pose: frame and pose image width")                          \
   X(video_len, "--video-len", "pose: frames per training clip")                                \
   X(val_len, "--val-len", "pose: frames of the validation rollout")                            \
   X(noise_scale, "--noise-scale", "pose: latent noise scale of the validation rollout")        \
   X(beta, "--beta", "KL weight")                                                                \
+  X(free_bits, "--free-bits", "KL floor per latent dim and frame in nats (free bits; 0: off)") \
   X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                    \
   X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                \
   X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")           \
@@ -69,6 +70,7 @@ SvgConfig TrainConfig::model_config() const {
   m.learned_prior = prior == "learned";
   m.last_frame_skip = last_frame_skip;
   m.n_past = n_past;
+  m.decoder = parse_decoder_head(decoder);
   return m;
 }
 
@@ -80,7 +82,7 @@ PoseConfig TrainConfig::pose_config() const {
   m.l_dim = l_dim;
   m.n_dim = n_dim;
   m.d_out = d_out;
-  m.composite = composite;
+  m.decoder = parse_decoder_head(decoder);
   return m;
 }
 
@@ -100,10 +102,13 @@ void TrainConfig::validate() const {
   require(n_past >= 1 && n_future >= 1, "--n-past and --n-future must be >= 1");
   require(n_eval > n_past, "--n-eval must exceed --n-past");
   require(lr > 0 && beta >= 0 && grad_clip >= 0, "--lr > 0, --beta >= 0, --grad-clip >= 0");
+  require(free_bits >= 0, "--free-bits must be >= 0");
   require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1, "--kl-ratio in (0, 1], --kl-cycles >= 1");
   require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,
           "--tfr and --tfr-lower-bound must be in [0, 1]");
   require(workers >= 1 && threads >= 0, "--workers >= 1 and --threads >= 0");
+  require(decoder == "plain" || decoder == "composite" || decoder == "flow",
+          "--decoder must be plain, composite or flow, not '" + decoder + "'");
   require(model == "svg" || model == "pose", "--model must be svg or pose, not '" + model + "'");
   if (model == "pose") {
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
@@ -160,6 +165,7 @@ TrainConfig pose_preset(const std::string& name) {
   c.tfr_start_decay_epoch = 10;
   c.tfr_decay_step = 0.1;
   c.tfr_lower_bound = 0.0;
+  c.decoder = "composite";
   if (name == "tiny") {
     // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md has the run: 7 min 48 s).
     // Short clips, so teacher forcing decays from the second epoch to 0: the model learns to take
@@ -200,8 +206,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (j.contains(#f)) j.at(#f).get_to(c.f);
   FORESIGHT_TRAIN_FIELDS(X)
 #undef X
-  // Pose runs written before --composite existed used the plain generator.
-  if (!j.contains("composite")) c.composite = false;
+  // Runs written before --decoder: SVG ones had the plain head, pose ones the --composite flag
+  // (composite when true, the plain generator when false or older still).
+  if (!j.contains("decoder")) c.decoder = j.value("composite", false) ? "composite" : "plain";
 }
 
 namespace {

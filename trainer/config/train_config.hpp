@@ -39,15 +39,16 @@ struct TrainConfig {
   int g_dim = 128, z_dim = 64, rnn_size = 256;
   int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
   bool last_frame_skip = false;
+  std::string decoder = "flow";     // output head, both families: plain | composite | flow
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
-  bool composite = true;  // pose: mask-compositing generator (PoseConfig::composite)
   int frame_height = 32, frame_width = 64;
   int video_len = 16;               // frames per training clip
   int val_len = 630;                // frames of the validation rollout
   double noise_scale = 0.5;         // latent noise scale of the validation rollout
   // Objective and optimiser.
   double beta = 1e-4;
+  double free_bits = 0.0;           // KL floor per latent dim and frame, nats (0: off)
   std::string kl_anneal = "monotonic";  // none | monotonic | cyclical
   int kl_cycles = 4;
   double kl_ratio = 0.5;

@@ -33,6 +33,12 @@ std::string format_eval_table(const EvalResult& r, const EvalOptions& opt) {
   std::snprintf(line, sizeof line, "SSIM averaged: mean %.4f, best %.4f, copy-last %.4f\n",
                 r.mean_ssim(), r.best_ssim(), r.copy_ssim());
   out << line;
+  if (!r.psnr_shuffled.empty()) {
+    std::snprintf(line, sizeof line,
+                  "Under another sequence's actions and positions: PSNR mean %.2f dB (%+.2f dB)\n",
+                  r.shuffled_psnr(), r.shuffled_psnr() - r.mean_psnr());
+    out << line;
+  }
   return out.str();
 }
 

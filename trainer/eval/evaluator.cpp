@@ -37,6 +37,7 @@ double EvalResult::mean_ssim() const { return average(ssim_mean); }
 double EvalResult::best_ssim() const { return average(ssim_best); }
 double EvalResult::copy_psnr() const { return average(copy_last_psnr); }
 double EvalResult::copy_ssim() const { return average(copy_last_ssim); }
+double EvalResult::shuffled_psnr() const { return average(psnr_shuffled); }
 
 EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt) {
   c10::InferenceMode inference;
@@ -48,7 +49,7 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
   if (K < 1) throw std::invalid_argument("evaluate: n_eval must exceed n_past");
   at::Generator gen = at::detail::createCPUGenerator(opt.seed);
 
-  StepSums psnr_mean, psnr_best, ssim_mean, ssim_best, copy_psnr, copy_ssim;
+  StepSums psnr_mean, psnr_best, ssim_mean, ssim_best, copy_psnr, copy_ssim, shuffled_psnr;
   EvalResult result;
   result.samples = S;
   int64_t batches = 0;
@@ -65,17 +66,25 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
     // Every sequence is repeated S times (sample-major within each sequence).
     at::Tensor xs = x.repeat_interleave(S, 1);
     at::Tensor cs = c.repeat_interleave(S, 1);
-    State state = model.init_state(B * S);
-    at::Tensor preds;
+    std::vector<at::Tensor> noises;  // one draw per observed frame, shared by every rollout
     for (int t = 0; t < opt.n_past; ++t) {
-      const bool last = t == opt.n_past - 1;
-      at::Tensor conds = last ? cs.narrow(0, t, K) : cs.narrow(0, t, 1);
-      at::Tensor noise = at::randn({conds.size(0) + 1, B * S, model.config().z_dim}, gen)
-                             .to(device);
-      auto out = model.step(xs[t], t == 0 ? cs[0] : cs[t - 1], conds, state, t == 0, noise);
-      state = std::move(out.second);
-      if (last) preds = out.first;  // [K, B*S, 3, H, W]
+      const int64_t k = t == opt.n_past - 1 ? K : 1;
+      noises.push_back(at::randn({k + 1, B * S, model.config().z_dim}, gen).to(device));
     }
+    // Observes the n_past frames under conditions `cs` and returns the K predictions.
+    auto rollout = [&](const at::Tensor& cs) {
+      State state = model.init_state(B * S);
+      at::Tensor preds;
+      for (int t = 0; t < opt.n_past; ++t) {
+        const bool last = t == opt.n_past - 1;
+        at::Tensor conds = last ? cs.narrow(0, t, K) : cs.narrow(0, t, 1);
+        auto out = model.step(xs[t], t == 0 ? cs[0] : cs[t - 1], conds, state, t == 0, noises[t]);
+        state = std::move(out.second);
+        if (last) preds = out.first;  // [K, B*S, 3, H, W]
+      }
+      return preds;
+    };
+    at::Tensor preds = rollout(cs);
     at::Tensor truth = x.narrow(0, opt.n_past, K);  // [K, B, 3, H, W]
     at::Tensor truth_s = truth.repeat_interleave(S, 1);
     const auto img = truth.sizes().slice(2);
@@ -94,6 +103,11 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
       return fn(a.reshape(flat), b.reshape(flat)).reshape({K, B}).to(at::kDouble).cpu();
     };
     at::Tensor copy_p = per_b(psnr_per_image, copy, truth);
+    if (opt.shuffled_conditions) {
+      at::Tensor other = c.roll(1, 1).repeat_interleave(S, 1);  // the previous sequence's
+      at::Tensor shuffled = per(psnr_per_image, rollout(other), truth_s);
+      for (int k = 0; k < K; ++k) shuffled_psnr.add(k, shuffled[k].mean(1));
+    }
     at::Tensor copy_s = per_b(ssim_per_image, copy, truth);
     // Best of S per sequence: the sample with the highest mean over the predicted steps.
     at::Tensor best_p_idx = psnr.mean(0).argmax(1);  // [B]
@@ -129,6 +143,7 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
   result.ssim_best = ssim_best.mean(result.sequences);
   result.copy_last_psnr = copy_psnr.mean(result.sequences);
   result.copy_last_ssim = copy_ssim.mean(result.sequences);
+  if (opt.shuffled_conditions) result.psnr_shuffled = shuffled_psnr.mean(result.sequences);
   return result;
 }
 
@@ -139,6 +154,7 @@ nlohmann::json to_json(const EvalResult& r) {
           {"ssim_best", r.best_ssim()},
           {"copy_last_psnr", r.copy_psnr()},
           {"copy_last_ssim", r.copy_ssim()},
+          {"psnr_shuffled_conditions", r.shuffled_psnr()},
           {"sequences", r.sequences},
           {"samples", r.samples},
           {"per_step",
@@ -147,7 +163,8 @@ nlohmann::json to_json(const EvalResult& r) {
             {"ssim_mean", r.ssim_mean},
             {"ssim_best", r.ssim_best},
             {"copy_last_psnr", r.copy_last_psnr},
-            {"copy_last_ssim", r.copy_last_ssim}}}};
+            {"copy_last_ssim", r.copy_last_ssim},
+            {"psnr_shuffled_conditions", r.psnr_shuffled}}}};
 }
 
 }  // namespace foresight

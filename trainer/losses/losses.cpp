@@ -4,12 +4,27 @@
 
 namespace foresight {
 
+namespace {
+
+// Elementwise KL of diagonal Gaussians: log(s2/s1) + (s1^2 + (mu1 - mu2)^2) / (2 s2^2) - 1/2.
+at::Tensor kl_elements(const at::Tensor& mu1, const at::Tensor& logvar1, const at::Tensor& mu2,
+                       const at::Tensor& logvar2) {
+  return 0.5 * (logvar2 - logvar1) +
+         (logvar1.exp() + (mu1 - mu2).pow(2)) / (2.0 * logvar2.exp()) - 0.5;
+}
+
+}  // namespace
+
 at::Tensor kl_gaussian(const at::Tensor& mu1, const at::Tensor& logvar1, const at::Tensor& mu2,
                        const at::Tensor& logvar2) {
-  // log(s2/s1) + (s1^2 + (mu1 - mu2)^2) / (2 s2^2) - 1/2
-  auto kld = 0.5 * (logvar2 - logvar1) +
-             (logvar1.exp() + (mu1 - mu2).pow(2)) / (2.0 * logvar2.exp()) - 0.5;
-  return kld.sum(1).mean();
+  return kl_elements(mu1, logvar1, mu2, logvar2).sum(1).mean();
+}
+
+at::Tensor kl_gaussian_free_bits(const at::Tensor& mu1, const at::Tensor& logvar1,
+                                 const at::Tensor& mu2, const at::Tensor& logvar2,
+                                 double free_bits) {
+  at::Tensor per_dim = kl_elements(mu1, logvar1, mu2, logvar2).mean(0);
+  return free_bits > 0 ? per_dim.clamp_min(free_bits).sum() : per_dim.sum();
 }
 
 at::Tensor kl_standard_normal_per_element(const at::Tensor& mu, const at::Tensor& logvar) {

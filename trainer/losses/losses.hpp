@@ -11,6 +11,13 @@ namespace foresight {
 at::Tensor kl_gaussian(const at::Tensor& mu1, const at::Tensor& logvar1, const at::Tensor& mu2,
                        const at::Tensor& logvar2);
 
+// Free bits (Kingma et al. 2016): the same KL, but each latent dim's batch-mean KL counts as at
+// least `free_bits` nats, so the objective stops pushing a dim's information below that floor.
+// free_bits = 0 is kl_gaussian.
+at::Tensor kl_gaussian_free_bits(const at::Tensor& mu1, const at::Tensor& logvar1,
+                                 const at::Tensor& mu2, const at::Tensor& logvar2,
+                                 double free_bits);
+
 // KL( N(mu, exp(logvar)) || N(0, I) ) averaged over every element (batch, channels, pixels): the
 // pose CVAE's normalisation, which keeps the KL on the MSE's per-element scale whatever the
 // latent's size. Callers clamp logvar (the pose model's posterior does).

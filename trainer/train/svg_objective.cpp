@@ -28,7 +28,8 @@ std::vector<at::Tensor> frame_skips(const std::vector<at::Tensor>& skips, int64_
 }  // namespace
 
 SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
-                 const at::Tensor& teacher_forced, double beta, at::Generator& gen) {
+                 const at::Tensor& teacher_forced, double beta, at::Generator& gen,
+                 double free_bits) {
   const SvgConfig& cfg = model.config();
   const int64_t T = x.size(0), B = x.size(1);
   const int n_past = cfg.n_past;
@@ -38,7 +39,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
   at::Tensor h_all = h_all_flat.view({T, B, -1});
 
   State state = model.init_state(B);
-  at::Tensor kld = at::zeros({}, opts);
+  at::Tensor kld = at::zeros({}, opts), kld_loss = at::zeros({}, opts);
   const bool all_forced = teacher_forced.all().item<bool>();
   std::vector<at::Tensor> h_preds;
   at::Tensor mse_sum = at::zeros({}, opts);
@@ -46,15 +47,17 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
 
   at::Tensor x_prev_pred;  // previous prediction [B, 3, H, W] (sequential path)
   std::vector<at::Tensor> skip = frame_skips(skips_all, T, B, 0);
+  at::Tensor base = x[0];  // the frame `skip` comes from: the output head keeps or warps it
   for (int64_t i = 1; i < T; ++i) {
     at::Tensor h_in;
+    at::Tensor x_in = x[i - 1];  // the frame the step starts from
     std::vector<at::Tensor> in_skips;
     if (all_forced || i - 1 < n_past) {
       h_in = h_all[i - 1];
       if (!all_forced) in_skips = frame_skips(skips_all, T, B, i - 1);
     } else {
       // Non-forced sequences feed back their own previous prediction.
-      at::Tensor x_in = at::where(forced_mask, x[i - 1], x_prev_pred);
+      x_in = at::where(forced_mask, x[i - 1], x_prev_pred);
       auto enc = model.encode(x_in);
       h_in = enc.first;
       in_skips = std::move(enc.second);
@@ -66,12 +69,18 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     auto [h_pred, s3] = model.predict_step(h_in, z, cond[i - 1], s2);
     state = std::move(s3);
     kld = kld + kl_gaussian(mu, logvar, mu_p, logvar_p);
+    if (free_bits > 0) {
+      kld_loss = kld_loss + kl_gaussian_free_bits(mu, logvar, mu_p, logvar_p, free_bits);
+    }
     if (all_forced) {
       h_preds.push_back(h_pred);
       continue;
     }
-    if (cfg.last_frame_skip || i - 1 < n_past) skip = in_skips;
-    x_prev_pred = model.decode(h_pred, skip);
+    if (cfg.last_frame_skip || i - 1 < n_past) {
+      skip = in_skips;
+      base = x_in;
+    }
+    x_prev_pred = model.decode(h_pred, skip, base);
     mse_sum = mse_sum + mse(x_prev_pred, x[i]);
   }
   if (all_forced) {
@@ -82,13 +91,14 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     }
     at::Tensor idx_t = at::tensor(idx, at::kLong).to(x.device());
     at::Tensor preds = model.decode(at::stack(h_preds).flatten(0, 1),
-                                    select_skips(skips_all, T, B, idx_t));
+                                    select_skips(skips_all, T, B, idx_t),
+                                    x.index_select(0, idx_t).flatten(0, 1));
     at::Tensor target = x.narrow(0, 1, T - 1).flatten(0, 1);
     // Sum over frames of the per-frame mean: the per-frame means are equal-sized, so this is the
     // overall mean times the number of frames.
     mse_sum = mse(preds, target) * static_cast<double>(T - 1);
   }
-  return {mse_sum + beta * kld, mse_sum, kld};
+  return {mse_sum + beta * (free_bits > 0 ? kld_loss : kld), mse_sum, kld};
 }
 
 }  // namespace foresight

@@ -14,12 +14,16 @@ struct SvgLoss {
   at::Tensor loss;  // mse + beta * kld (scalar)
   at::Tensor mse;   // sum over predicted frames of the per-frame mean squared error
   at::Tensor kld;   // sum over predicted frames of the per-frame KL, averaged over the batch
+                    // (the true KL, also when free bits raise the loss's share of it)
 };
 
 // x [T, B, 3, H, W] in [0, 1], cond [T, B, C] (condition t led from frame t to frame t+1);
 // teacher_forced [B] bool. Skips come from frame min(i-1, n_past-1) for target frame i
-// (the last conditioning frame), or from the input frame when last_frame_skip.
+// (the last conditioning frame), or from the input frame when last_frame_skip; the output head
+// composites over (or warps) that same frame, as the edge's step does. free_bits: the
+// KL floor per latent dim and frame in the loss (kl_gaussian_free_bits; 0: the plain KL).
 SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
-                 const at::Tensor& teacher_forced, double beta, at::Generator& gen);
+                 const at::Tensor& teacher_forced, double beta, at::Generator& gen,
+                 double free_bits = 0.0);
 
 }  // namespace foresight

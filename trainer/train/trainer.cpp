@@ -155,7 +155,7 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
       }
       at::Tensor forced = at::rand({x.size(1)}, gen) < tfr;
-      SvgLoss l = svg_loss(*model, x, c, forced, beta_now, gen);
+      SvgLoss l = svg_loss(*model, x, c, forced, beta_now, gen, cfg.free_bits);
       const double loss = l.loss.item<double>();
       if (!std::isfinite(loss)) {
         throw TrainingDiverged("non-finite loss (" + std::to_string(loss) + ") at epoch " +
