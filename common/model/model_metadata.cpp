@@ -31,13 +31,14 @@ void ModelMetadata::validate() const {
          std::to_string(condition_dim()) + " condition numbers");
   }
   if (n_past < 1) fail("n_past must be >= 1");
+  if (train_sequence_length < 0) fail("train_sequence_length must be >= 0");
   if (prior != "fixed" && prior != "learned") fail("unknown prior '" + prior + "'");
   if (!(noise_scale >= 0.0) || noise_scale > 100.0) fail("noise_scale must be in [0, 100]");
 }
 
 #define FORESIGHT_METADATA_FIELDS(X)                                                          \
   X(format_version) X(family) X(condition_kind) X(image_size) X(image_height) X(channels) X(action_dim)       \
-  X(position_dim) X(condition_names) X(n_past) X(prior) X(g_dim) X(z_dim) X(rnn_size)         \
+  X(position_dim) X(condition_names) X(n_past) X(train_sequence_length) X(prior) X(g_dim) X(z_dim) X(rnn_size)         \
   X(config_hash) X(val_psnr) X(noise_scale) X(torch_version) X(model_config)
 
 void to_json(nlohmann::json& j, const ModelMetadata& m) {

@@ -22,6 +22,10 @@ struct ModelMetadata {
   int position_dim = 3;
   std::vector<std::string> condition_names;
   int n_past = 2;
+  // Frames per training sequence (n_past + n_future): the recurrent state never ran longer than
+  // this in training, and drifts beyond it; the edge restarts it from the last observed frames
+  // every `state_window` frames (see edge/session). 0: unknown (models written before the field).
+  int train_sequence_length = 0;
   std::string prior = "fixed";  // "fixed" | "learned"
   int g_dim = 0, z_dim = 0, rnn_size = 0;
   std::string config_hash;       // FNV-1a of the training config JSON

@@ -34,7 +34,7 @@ int decoder_head_channels(DecoderHead head) {
     case DecoderHead::kComposite:
       return 4;
     case DecoderHead::kFlow:
-      return 6;
+      return 7;
   }
   return 3;
 }
@@ -55,6 +55,7 @@ void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64
   if (head == DecoderHead::kFlow) {
     weight.narrow(out_axis, 4, 2).zero_();
     bias.narrow(0, 4, 2).zero_();
+    bias[6].fill_(-3.0);
   }
 }
 

@@ -50,6 +50,7 @@ struct Flags {
   double idle_timeout_s = 60.0;
   uint64_t seed = 0;
   double noise_scale = -1.0;  // < 0: the model's own (metadata noise_scale)
+  int state_window = -1;      // < 0: from the model's training sequence length
   std::string log_level = "info";
 };
 
@@ -89,6 +90,10 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--horizon", f.horizon, "Longest rollout under a PLAN (frames)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--state-window", f.state_window,
+                 "Restart the recurrent state from the last observed frames every N frames "
+                 "(0: never; default: from the model's training sequence length)")
+      ->check(CLI::Range(-1, 1000000));
   app.add_option("--device", f.device, "cpu or cuda (cuda needs a .pt model)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
@@ -117,7 +122,8 @@ void add_flags(CLI::App& app, Flags& f) {
 }
 
 // The configuration as it will run, one flag per line (the first thing to paste in a bug report).
-void print_effective_config(const Flags& f, const foresight::Predictor& p, double noise_scale) {
+void print_effective_config(const Flags& f, const foresight::Predictor& p, double noise_scale,
+                            int state_window) {
   const auto& m = p.metadata();
   std::cout << "foresight-edge effective configuration:\n"
             << "  model             " << f.model << " (" << p.runtime() << " runtime, "
@@ -134,6 +140,8 @@ void print_effective_config(const Flags& f, const foresight::Predictor& p, doubl
             << " io\n"
             << "  samples           " << f.samples << "\n"
             << "  horizon           " << f.horizon << "\n"
+            << "  state-window      " << state_window
+            << (state_window == 0 ? " (never restarts)" : " frames") << "\n"
             << "  device            " << f.device << "\n"
             << "  encoding          " << f.encoding << "\n"
             << "  token             " << (f.token.empty() ? "(none)" : "(set)") << "\n"
@@ -175,7 +183,8 @@ int run(const Flags& f) {
                      ": a pose model takes both from the socket or both from local cameras");
   }
   const double noise_scale = f.noise_scale >= 0 ? f.noise_scale : meta.noise_scale;
-  print_effective_config(f, *predictor, noise_scale);
+  const int state_window = f.state_window >= 0 ? f.state_window : default_state_window(meta);
+  print_effective_config(f, *predictor, noise_scale, state_window);
   spdlog::info("model warmed up in {:.0f} ms", warm_up(*predictor, f.samples));
 
   CameraOptions camera_options;
@@ -192,6 +201,7 @@ int run(const Flags& f) {
   so.encoding = f.encoding == "jpeg" ? ImageEncoding::jpeg : ImageEncoding::png;
   so.seed = f.seed;
   so.noise_scale = noise_scale;
+  so.state_window = state_window;
   PredictionSession session(predictor, so, &hub, &metrics);
 
   boost::asio::io_context io;

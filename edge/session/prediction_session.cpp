@@ -100,6 +100,14 @@ void require_pose_model(const ModelMetadata& m) {
 
 }  // namespace
 
+int default_state_window(const ModelMetadata& meta) {
+  if (meta.pose_conditioned() || meta.train_sequence_length <= 0) return 0;
+  // Two predicted frames past the conditioning ones: on the live world (sim seed 1; the tiny
+  // preset, flow head) 1-step PSNR fell with the state's age, 26.9 dB at a window of 4, 26.4 at
+  // 6, 25.9 at 8, 25.4 at 12 (the training length), 24.4 never restarted; docs/results.md.
+  return std::min(meta.train_sequence_length, meta.n_past + 2);
+}
+
 struct PredictionSession::Impl {
   std::shared_ptr<Predictor> predictor;
   SessionOptions options;
@@ -125,6 +133,9 @@ struct PredictionSession::Impl {
   uint32_t last_episode = 0;
   at::Tensor last_cond;
   int steps_since_reset = 0;
+  // The last n_past - 1 observed steps (model input [N, 3, H, W], its condition [C]): what a
+  // restart at the state window replays.
+  std::deque<std::pair<at::Tensor, at::Tensor>> recent;
   at::Tensor prev_prediction;  // mean 1-step prediction of the last emitted step, [3, H, W]
   at::Tensor prev_frame;
   at::Generator gen;
@@ -237,12 +248,17 @@ struct PredictionSession::Impl {
       state = predictor->init_state(n);
       has_state = true;
       steps_since_reset = 0;
+      recent.clear();
       bump(&EdgeMetrics::resets);
     }
+    const bool reanchor = !reset && !meta.pose_conditioned() && options.state_window > 0 &&
+                          steps_since_reset >= options.state_window;
+    if (reanchor) replay_recent(n, c);
+    const bool first = reset || (reanchor && recent.empty());
 
     const at::Tensor& cond_now = step.telemetry.cond;
     at::Tensor cond_prev =
-        (reset ? at::zeros_like(cond_now) : last_cond).unsqueeze(0).expand({n, c}).contiguous();
+        (first ? at::zeros_like(cond_now) : last_cond).unsqueeze(0).expand({n, c}).contiguous();
     std::vector<at::Tensor> rows{cond_now};
     if (step.plan.defined()) {
       const int64_t extra = std::min<int64_t>(step.plan.size(0), options.max_horizon - 1);
@@ -256,7 +272,7 @@ struct PredictionSession::Impl {
                        .contiguous();
 
     const auto t0 = std::chrono::steady_clock::now();
-    auto out = predictor->step(x, cond_prev, conds, state, reset, noise);
+    auto out = predictor->step(x, cond_prev, conds, state, first, noise);
     at::Tensor preds = out.first.to(at::kCPU).clamp(0.0, 1.0);  // [K, N, 3, S, S]
     r.latency_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -269,6 +285,10 @@ struct PredictionSession::Impl {
     last_cond = cond_now;
     prev_frame = frame;
     ++steps_since_reset;
+    if (meta.n_past > 1) {
+      recent.emplace_back(x, cond_now);
+      while (static_cast<int>(recent.size()) > meta.n_past - 1) recent.pop_front();
+    }
 
     at::Tensor mean = preds.mean(1);                                   // [K, 3, S, S]
     at::Tensor std = (preds - mean.unsqueeze(1)).pow(2).mean(1).sqrt();  // population std
@@ -293,6 +313,24 @@ struct PredictionSession::Impl {
     if (hub) publish_views(step, emit ? mean[0] : at::Tensor(), emit ? std[0] : at::Tensor(),
                            predicted_now);
     return r;
+  }
+
+  // A fresh state that has observed the recent frames, as after a reset n_past - 1 steps ago
+  // (their predictions are discarded).
+  void replay_recent(int64_t n, int64_t c) {
+    state = predictor->init_state(n);
+    bool first = true;
+    at::Tensor cond_prev = at::zeros({n, c});
+    for (const auto& [x, cond] : recent) {
+      at::Tensor conds = cond.unsqueeze(0).unsqueeze(0).expand({1, n, c}).contiguous();
+      at::Tensor noise = at::randn({2, n, meta.z_dim}, gen);
+      if (options.noise_scale != 1.0) noise.mul_(options.noise_scale);
+      state = predictor->step(x, cond_prev, conds, state, first, noise).second;
+      cond_prev = cond.unsqueeze(0).expand({n, c}).contiguous();
+      first = false;
+    }
+    steps_since_reset = static_cast<int>(recent.size());
+    bump(&EdgeMetrics::reanchors);
   }
 
   Image encode_image(const at::Tensor& chw) {

@@ -36,7 +36,17 @@ struct SessionOptions {
   int view_size = 256;    // side of the prediction/uncertainty views in the ViewHub
   uint64_t seed = 0;      // latent noise seed; 0 draws one from the clock
   double noise_scale = 1.0;  // latent noise multiplier (the pose seed report sampled with 0.5)
+  // Restart the recurrent state from the last n_past - 1 observed frames once it has observed
+  // this many (0: never). The state of a stream otherwise grows far older than any training
+  // sequence and its predictions drift (docs/results.md measures it); models without recurrent
+  // state (pose) ignore it.
+  int state_window = 0;
 };
+
+// The state window for a model: n_past + 2, at most its training sequence length (the state
+// never ran longer in training; younger states predicted better, measured in docs/results.md);
+// 0 for models without recurrent state or written before ModelMetadata::train_sequence_length.
+int default_state_window(const ModelMetadata& meta);
 
 // One image of a step's prediction: horizon k (1 = the next frame) and sample index, or
 // Prediction::kMeanSample / kStdSample. A std image holds the per-pixel standard deviation in

@@ -36,6 +36,8 @@ std::string EdgeMetrics::prometheus_text() const {
   counter("steps_predicted_total", "Steps the model ran on.", steps_predicted);
   counter("dropped_total", "Steps skipped because a newer one arrived first.", dropped);
   counter("resets_total", "Recurrent state resets.", resets);
+  counter("state_reanchors_total", "Recurrent state restarts from recent frames (--state-window).",
+          reanchors);
   counter("predictions_out_total", "PREDICTION messages queued to clients.", predictions_out);
   counter("predictions_shed_total", "Predictions dropped from slow clients' queues.",
           predictions_shed);

@@ -23,6 +23,7 @@ class EdgeMetrics {
   std::atomic<uint64_t> steps_predicted{0};    // steps the model ran on
   std::atomic<uint64_t> dropped{0};            // complete or incomplete steps skipped
   std::atomic<uint64_t> resets{0};             // recurrent state resets
+  std::atomic<uint64_t> reanchors{0};          // state restarts at the state window
   std::atomic<uint64_t> predictions_out{0};    // PREDICTION messages queued to clients
   std::atomic<uint64_t> predictions_shed{0};   // dropped from a slow client's queue
   std::atomic<uint64_t> protocol_errors{0};    // ERROR replies sent

@@ -74,7 +74,8 @@ TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
   last.attr("weight").toTensor().zero_();
   auto bias = last.attr("bias").toTensor();
-  bias[3].fill_(-100.0);  // mask 0: the output is the warped frame alone
+  bias[3].fill_(-100.0);  // no paint...
+  bias[6].fill_(100.0);   // ...and no keep: the output is the warped frame alone
   bias[4].fill_(1.0);     // flow x = +1 pixel
   bias[5].fill_(-2.0);    // flow y = -2 pixels
   auto x_prev = at::rand({1, 3, 64, 64});

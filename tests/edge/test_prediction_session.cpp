@@ -267,3 +267,64 @@ TEST_F(SessionTest, PublishesViewsAndTheOnlinePsnr) {
 
 }  // namespace
 }  // namespace foresight
+
+namespace foresight {
+namespace {
+
+// --state-window: once the state has observed `state_window` frames, it restarts from the last
+// n_past - 1 frames, so the prediction equals that of a session that only ever saw those frames.
+TEST_F(SessionTest, AtTheStateWindowTheStateRestartsFromTheRecentFrames) {
+  SessionOptions opt;
+  opt.state_window = 4;
+  opt.noise_scale = 0.0;  // deterministic: predictions compare exactly
+  testing::TinyModelSpec spec;
+  spec.n_past = 2;
+  auto run_steps = [&](SessionOptions o, uint64_t from, uint64_t to) {
+    metrics.reanchors = 0;
+    make(o, spec);
+    start();
+    world = PushingWorld{5};
+    for (uint64_t s = 1; s < from; ++s) world.step();
+    std::vector<StepResult> out;
+    for (uint64_t s = from; s <= to; ++s) {
+      send_step(s);
+      for (auto& r : settle()) out.push_back(std::move(r));
+    }
+    session.reset();
+    return out;
+  };
+  auto windowed = run_steps(opt, 1, 7);
+  ASSERT_EQ(windowed.size(), 7u);
+  EXPECT_EQ(metrics.reanchors.load(), 1u);  // at step 5: steps 1..4 observed
+  for (size_t i = 1; i < windowed.size(); ++i) EXPECT_FALSE(windowed[i].images.empty()) << i;
+
+  auto fresh = run_steps(opt, 4, 5);  // a session that saw frames 4 and 5 only
+  ASSERT_EQ(fresh.size(), 2u);
+  ASSERT_EQ(fresh[1].images.size(), 1u);
+  EXPECT_EQ(windowed[4].images[0].image.bytes, fresh[1].images[0].image.bytes);
+
+  opt.state_window = 0;  // never restarts: step 5 is predicted from the state of steps 1..5
+  auto unbounded = run_steps(opt, 1, 6);
+  EXPECT_EQ(metrics.reanchors.load(), 0u);
+  ASSERT_EQ(unbounded.size(), 6u);
+  // The online PSNR of step 6 scores step 5's prediction in floating point: it differs, where
+  // steps before the window are untouched by it. (An untrained model's PNGs hide the difference.)
+  ASSERT_TRUE(windowed[5].psnr && unbounded[5].psnr && windowed[3].psnr && unbounded[3].psnr);
+  EXPECT_NE(*windowed[5].psnr, *unbounded[5].psnr);
+  EXPECT_EQ(*windowed[3].psnr, *unbounded[3].psnr);
+}
+
+TEST(StateWindow, DefaultsToTheModelsTrainingSequenceLengthAndNeverForPoseOrOldModels) {
+  ModelMetadata m;
+  m.n_past = 2;
+  EXPECT_EQ(default_state_window(m), 0);  // written before the field
+  m.train_sequence_length = 12;
+  EXPECT_EQ(default_state_window(m), 4);  // n_past + 2
+  m.train_sequence_length = 3;
+  EXPECT_EQ(default_state_window(m), 3);  // never older than in training
+  m.condition_kind = "pose";
+  EXPECT_EQ(default_state_window(m), 0);
+}
+
+}  // namespace
+}  // namespace foresight

@@ -8,6 +8,7 @@
 #include <torch/script.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "support/test_support.hpp"
 #include "trainer/export/exporter.hpp"
@@ -47,7 +48,8 @@ std::pair<at::Tensor, std::vector<at::Tensor>> unpack(const c10::IValue& v) {
   return {t->elements()[0].toTensor(), t->elements()[1].toTensorVector()};
 }
 
-class ExportParity : public ::testing::TestWithParam<bool> {};
+// (learned prior, output head)
+class ExportParity : public ::testing::TestWithParam<std::tuple<bool, DecoderHead>> {};
 
 TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   at::manual_seed(11);
@@ -56,13 +58,18 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   c.g_dim = 32;
   c.z_dim = 8;
   c.rnn_size = 32;
-  c.learned_prior = GetParam();
+  const bool learned = std::get<0>(GetParam());
+  c.learned_prior = learned;
+  c.decoder = std::get<1>(GetParam());
   SvgModel model = SvgModel::create(c);
   {
-    // Move BatchNorm's running statistics off their defaults, as training would.
+    // Move BatchNorm's running statistics off their defaults, as training would, and the head's
+    // last layer off its copy-last start, so that masks and flows (up to a few pixels) vary.
     at::NoGradGuard no_grad;
     model.train(true);
     model.encode(at::rand({8, 3, 64, 64}));
+    auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
+    last.attr("weight").toTensor().normal_(0.0, 0.3);
   }
   Checkpoint ckpt;
   ckpt.model_config = c;
@@ -84,7 +91,8 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   auto lite = torch::jit::_load_for_mobile((dir / "model.ptl").string(), c10::nullopt, extra);
   auto meta_back = nlohmann::json::parse(extra[kMetadataFile]).get<ModelMetadata>();
-  EXPECT_EQ(meta_back.prior, GetParam() ? "learned" : "fixed");
+  EXPECT_EQ(meta_back.prior, learned ? "learned" : "fixed");
+  EXPECT_EQ(meta_back.model_config.at("decoder"), to_string(c.decoder));
   EXPECT_EQ(meta_back.z_dim, 8);
   EXPECT_DOUBLE_EQ(meta_back.val_psnr, 21.5);
   auto lite_state = lite.get_method("init_state")({int64_t{1}}).toTensorVector();
@@ -113,8 +121,15 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Priors, ExportParity, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Learned" : "Fixed"; });
+INSTANTIATE_TEST_SUITE_P(
+    PriorsAndHeads, ExportParity,
+    ::testing::Combine(::testing::Values(false, true),
+                       ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
+                                         DecoderHead::kFlow)),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param) ? "Learned" : "Fixed") + "_" +
+             to_string(std::get<1>(info.param));
+    });
 
 TEST(Export, RejectsAnUnknownExtension) {
   at::manual_seed(1);

@@ -35,8 +35,10 @@ std::string format_eval_table(const EvalResult& r, const EvalOptions& opt) {
   out << line;
   if (!r.psnr_shuffled.empty()) {
     std::snprintf(line, sizeof line,
-                  "Under another sequence's actions and positions: PSNR mean %.2f dB (%+.2f dB)\n",
-                  r.shuffled_psnr(), r.shuffled_psnr() - r.mean_psnr());
+                  "One sample under another sequence's actions and positions: PSNR %.2f dB, under "
+                  "its own %.2f dB (%+.2f dB)\n",
+                  r.shuffled_psnr(), r.first_sample_psnr(),
+                  r.shuffled_psnr() - r.first_sample_psnr());
     out << line;
   }
   return out.str();

@@ -38,6 +38,7 @@ double EvalResult::best_ssim() const { return average(ssim_best); }
 double EvalResult::copy_psnr() const { return average(copy_last_psnr); }
 double EvalResult::copy_ssim() const { return average(copy_last_ssim); }
 double EvalResult::shuffled_psnr() const { return average(psnr_shuffled); }
+double EvalResult::first_sample_psnr() const { return average(psnr_first_sample); }
 
 EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt) {
   c10::InferenceMode inference;
@@ -49,7 +50,8 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
   if (K < 1) throw std::invalid_argument("evaluate: n_eval must exceed n_past");
   at::Generator gen = at::detail::createCPUGenerator(opt.seed);
 
-  StepSums psnr_mean, psnr_best, ssim_mean, ssim_best, copy_psnr, copy_ssim, shuffled_psnr;
+  StepSums psnr_mean, psnr_best, ssim_mean, ssim_best, copy_psnr, copy_ssim, shuffled_psnr,
+      own_first_psnr;
   EvalResult result;
   result.samples = S;
   int64_t batches = 0;
@@ -71,20 +73,21 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
       const int64_t k = t == opt.n_past - 1 ? K : 1;
       noises.push_back(at::randn({k + 1, B * S, model.config().z_dim}, gen).to(device));
     }
-    // Observes the n_past frames under conditions `cs` and returns the K predictions.
-    auto rollout = [&](const at::Tensor& cs) {
-      State state = model.init_state(B * S);
+    // Observes the n_past frames `xs` under conditions `cs` and returns the K predictions.
+    auto rollout = [&](const at::Tensor& xs, const at::Tensor& cs,
+                       const std::vector<at::Tensor>& noises) {
+      State state = model.init_state(xs.size(1));
       at::Tensor preds;
       for (int t = 0; t < opt.n_past; ++t) {
         const bool last = t == opt.n_past - 1;
         at::Tensor conds = last ? cs.narrow(0, t, K) : cs.narrow(0, t, 1);
         auto out = model.step(xs[t], t == 0 ? cs[0] : cs[t - 1], conds, state, t == 0, noises[t]);
         state = std::move(out.second);
-        if (last) preds = out.first;  // [K, B*S, 3, H, W]
+        if (last) preds = out.first;  // [K, batch, 3, H, W]
       }
       return preds;
     };
-    at::Tensor preds = rollout(cs);
+    at::Tensor preds = rollout(xs, cs, noises);
     at::Tensor truth = x.narrow(0, opt.n_past, K);  // [K, B, 3, H, W]
     at::Tensor truth_s = truth.repeat_interleave(S, 1);
     const auto img = truth.sizes().slice(2);
@@ -104,9 +107,22 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
     };
     at::Tensor copy_p = per_b(psnr_per_image, copy, truth);
     if (opt.shuffled_conditions) {
-      at::Tensor other = c.roll(1, 1).repeat_interleave(S, 1);  // the previous sequence's
-      at::Tensor shuffled = per(psnr_per_image, rollout(other), truth_s);
-      for (int k = 0; k < K; ++k) shuffled_psnr.add(k, shuffled[k].mean(1));
+      // One sample per sequence (the first one's noise) under the previous sequence's conditions.
+      at::Tensor first = at::arange(B, at::kLong).mul(S).to(device);
+      std::vector<at::Tensor> first_noises;
+      for (const auto& n : noises) first_noises.push_back(n.index_select(1, first));
+      at::Tensor other = rollout(x, c.roll(1, 1), first_noises);
+      at::Tensor own = preds.index_select(1, first);
+      auto per_seq = [&](const at::Tensor& a) {
+        std::vector<int64_t> flat{-1};
+        flat.insert(flat.end(), img.begin(), img.end());
+        return psnr_per_image(a.reshape(flat), truth.reshape(flat)).reshape({K, B}).to(at::kDouble).cpu();
+      };
+      at::Tensor shuffled = per_seq(other), same = per_seq(own);
+      for (int k = 0; k < K; ++k) {
+        shuffled_psnr.add(k, shuffled[k]);
+        own_first_psnr.add(k, same[k]);
+      }
     }
     at::Tensor copy_s = per_b(ssim_per_image, copy, truth);
     // Best of S per sequence: the sample with the highest mean over the predicted steps.
@@ -143,7 +159,10 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
   result.ssim_best = ssim_best.mean(result.sequences);
   result.copy_last_psnr = copy_psnr.mean(result.sequences);
   result.copy_last_ssim = copy_ssim.mean(result.sequences);
-  if (opt.shuffled_conditions) result.psnr_shuffled = shuffled_psnr.mean(result.sequences);
+  if (opt.shuffled_conditions) {
+    result.psnr_shuffled = shuffled_psnr.mean(result.sequences);
+    result.psnr_first_sample = own_first_psnr.mean(result.sequences);
+  }
   return result;
 }
 
@@ -155,6 +174,7 @@ nlohmann::json to_json(const EvalResult& r) {
           {"copy_last_psnr", r.copy_psnr()},
           {"copy_last_ssim", r.copy_ssim()},
           {"psnr_shuffled_conditions", r.shuffled_psnr()},
+          {"psnr_first_sample", r.first_sample_psnr()},
           {"sequences", r.sequences},
           {"samples", r.samples},
           {"per_step",

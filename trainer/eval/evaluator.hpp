@@ -21,8 +21,9 @@ struct EvalOptions {
   int64_t max_batches = 0;  // 0: the whole split
   uint64_t seed = 1;        // latent noise
   int keep_examples = 4;    // sequences whose frames are kept for pictures
-  // Also roll out every sequence under another sequence's actions and positions (the next one
-  // in its batch), same frames and noise: how much the prediction owes to the conditioning.
+  // Also roll out every sequence (its first latent sample) under another sequence's actions and
+  // positions (the previous one in its batch), same frames and noise: how much the prediction
+  // owes to the conditioning.
   bool shuffled_conditions = false;
 };
 
@@ -31,7 +32,9 @@ struct EvalResult {
   int64_t sequences = 0;
   int samples = 0;
   std::vector<double> psnr_mean, psnr_best, ssim_mean, ssim_best, copy_last_psnr, copy_last_ssim;
-  std::vector<double> psnr_shuffled;  // mean over samples, other conditions (when asked)
+  // When asked (shuffled_conditions): the first sample under another sequence's conditions, and
+  // the same sample under its own.
+  std::vector<double> psnr_shuffled, psnr_first_sample;
   // Examples for pictures: ground truth [T, E, 3, H, W] and samples [S, T, E, 3, H, W] (the first
   // n_past frames of the samples are the ground truth), and the index of each example's best sample.
   at::Tensor example_truth, example_samples;
@@ -44,7 +47,8 @@ struct EvalResult {
   double best_ssim() const;
   double copy_psnr() const;
   double copy_ssim() const;
-  double shuffled_psnr() const;  // 0 when not measured
+  double shuffled_psnr() const;      // 0 when not measured
+  double first_sample_psnr() const;  // 0 when not measured
 };
 
 // Runs the model (switched to eval mode; its device is taken from its weights) over every batch

@@ -10,6 +10,7 @@ ModelMetadata make_metadata(const Checkpoint& ckpt, const SvgModel& model) {
   ModelMetadata m = svg_model_metadata(model.config());
   m.config_hash = fnv1a_hex(nlohmann::json(ckpt.config).dump());
   m.val_psnr = ckpt.val_psnr;
+  m.train_sequence_length = ckpt.config.n_past + ckpt.config.n_future;
   return m;
 }
 
