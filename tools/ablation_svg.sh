@@ -27,16 +27,18 @@ mkdir -p "$OUT"
 for seed in $SEEDS; do
   for head in $HEADS; do
     run=$OUT/$head-seed$seed
-    if [ ! -f "$run/eval_heldout.json" ]; then
+    if [ ! -f "$run/train_seconds" ]; then
       start=$SECONDS
       "$FORESIGHT" train --preset tiny --prior learned --decoder "$head" --seed "$seed" \
         --data "$OUT/data" --out "$run" --threads "$THREADS" ${TRAIN_FLAGS:-}
       echo "$((SECONDS - start))" > "$run/train_seconds"
-      "$FORESIGHT" eval --checkpoint "$run" --data "$OUT/data" --split test --samples "${SAMPLES:-1}" --shuffled-conditions \
-        --threads "$THREADS" --json "$run/eval_test.json" --out-dir "$run/eval_test"
+    fi
+    [ -f "$run/eval_test.json" ] ||
+      "$FORESIGHT" eval --checkpoint "$run" --data "$OUT/data" --split test --samples "${SAMPLES:-1}" \
+        --shuffled-conditions --threads "$THREADS" --json "$run/eval_test.json" --out-dir "$run/eval_test"
+    [ -f "$run/eval_heldout.json" ] ||
       "$FORESIGHT" eval --checkpoint "$run" --data "$OUT/heldout" --split test --samples "${SAMPLES:-1}" \
         --threads "$THREADS" --json "$run/eval_heldout.json" --out-dir "$run/eval_heldout"
-    fi
   done
 done
 

@@ -24,12 +24,16 @@ void SvgConfig::validate() const {
   require(width > 0 && width <= 4, "width", "must be in (0, 4]");
   require(n_past >= 1, "n_past", "must be >= 1");
   require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
+  require(cond_mean.empty() || static_cast<int>(cond_mean.size()) == cond_dim, "cond_mean",
+          "must be empty or have cond_dim numbers");
+  require(cond_std.size() == cond_mean.size(), "cond_std", "must have as many numbers as cond_mean");
+  for (double s : cond_std) require(s > 0, "cond_std", "must be > 0");
 }
 
 #define FORESIGHT_SVG_FIELDS(X)                                                                 \
   X(image_size) X(channels) X(cond_dim) X(g_dim) X(z_dim) X(rnn_size) X(predictor_layers)     \
   X(posterior_layers) X(prior_layers) X(width) X(learned_prior) X(last_frame_skip) X(n_past) \
-  X(logvar_min) X(logvar_max)
+  X(logvar_min) X(logvar_max) X(cond_mean) X(cond_std)
 
 void to_json(nlohmann::json& j, const SvgConfig& c) {
   j = nlohmann::json::object();

@@ -4,6 +4,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
+#include <vector>
 
 #include "common/model/output_head.hpp"
 
@@ -26,6 +27,10 @@ struct SvgConfig {
   double logvar_min = -10.0;
   double logvar_max = 10.0;
   DecoderHead decoder = DecoderHead::kFlow;  // output head (output_head.hpp)
+  // The predictor sees (condition - cond_mean) / cond_std: raw actions are centimetres per frame,
+  // ~100x smaller than the encodings beside them, and went unused (docs/results.md). Measured on
+  // the training split by the trainer; empty (no scaling) in files written before.
+  std::vector<double> cond_mean, cond_std;
 
   // Channel count of a VGG stage whose full-size width is `base` (64, 128, 256 or 512).
   int channels_for(int base) const;

@@ -160,6 +160,13 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   m.register_attribute("z_dim", c10::IntType::get(), c.z_dim);
   m.register_attribute("learned_prior", c10::BoolType::get(), c.learned_prior);
   m.register_attribute("last_frame_skip", c10::BoolType::get(), c.last_frame_skip);
+  // Condition scaling as attributes, not buffers: they come from the config, not from training.
+  const bool scaled = !c.cond_mean.empty();
+  auto as_tensor = [&](const std::vector<double>& v, double fill) {
+    return scaled ? at::tensor(v, at::kFloat) : at::full({c.cond_dim}, fill, at::kFloat);
+  };
+  m.register_attribute("cond_mean", c10::TensorType::get(), as_tensor(c.cond_mean, 0.0));
+  m.register_attribute("cond_std", c10::TensorType::get(), as_tensor(c.cond_std, 1.0));
 
   m.define(model_script("svg"));
   for (auto p : m.parameters()) p.set_requires_grad(true);

@@ -87,6 +87,31 @@ TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   EXPECT_LT((inner - shifted).abs().max().item<float>(), 1e-5f);
 }
 
+// The predictor sees standardised conditions: a model with statistics fed raw conditions equals
+// one without fed the standardised numbers (the statistics draw nothing from the RNG).
+TEST(SvgModel, StandardisesConditionsWithTheConfigsStatistics) {
+  at::NoGradGuard no_grad;
+  SvgConfig raw = small_config(true);
+  SvgConfig scaled = raw;
+  scaled.cond_mean = {0.01, -0.02, 0.0, 1.0, 0.1, -0.1, 0.03};
+  scaled.cond_std = {0.02, 0.02, 0.01, 1.0, 0.1, 0.1, 0.02};
+  at::manual_seed(3);
+  auto a = SvgModel::create(raw);
+  at::manual_seed(3);
+  auto b = SvgModel::create(scaled);
+  auto h = at::rand({2, 16}), z = at::randn({2, 4}), cond = at::randn({2, 7}) * 0.05;
+  auto mean = at::tensor(scaled.cond_mean, at::kFloat), sd = at::tensor(scaled.cond_std, at::kFloat);
+  auto [ha, sa] = a.predict_step(h, z, (cond - mean) / sd, a.init_state(2));
+  auto [hb, sb] = b.predict_step(h, z, cond, b.init_state(2));
+  EXPECT_LT((ha - hb).abs().max().item<float>(), 1e-6f);
+  auto [hc, sc] = a.predict_step(h, z, cond, a.init_state(2));
+  EXPECT_GT((ha - hc).abs().max().item<float>(), 1e-4f);  // and the scaling matters
+  nlohmann::json j = scaled;
+  EXPECT_EQ(j.get<SvgConfig>().cond_std, scaled.cond_std);
+  scaled.cond_std[0] = 0.0;
+  EXPECT_THROW(scaled.validate(), std::invalid_argument);
+}
+
 TEST(SvgConfig, ModelsWrittenBeforeTheHeadsArePlainAndUnknownHeadsAreErrors) {
   SvgConfig c = nlohmann::json{{"g_dim", 16}}.get<SvgConfig>();
   EXPECT_EQ(c.decoder, DecoderHead::kPlain);

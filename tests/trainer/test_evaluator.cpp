@@ -1,4 +1,4 @@
-// The evaluator: scores every predicted step beside copy-last, best of N is at least the mean, and
+// The evaluator and the condition statistics: scores every predicted step beside copy-last, best of N is at least the mean, and
 // the shuffled-conditions rollout (another sequence's actions, same frames and noise) changes the
 // predictions only through the conditioning.
 #include <ATen/ATen.h>
@@ -8,6 +8,7 @@
 #include "common/dataset/sequence_reader.hpp"
 #include "support/test_support.hpp"
 #include "trainer/eval/evaluator.hpp"
+#include "trainer/train/condition_stats.hpp"
 
 namespace foresight {
 namespace {
@@ -67,6 +68,26 @@ TEST(Evaluator, ShuffledConditionsChangeOnlyTheConditioning) {
   // ...and the rollout under other actions predicts other frames.
   ASSERT_EQ(with.psnr_shuffled.size(), plain.psnr_mean.size());
   EXPECT_GT(std::abs(with.shuffled_psnr() - with.first_sample_psnr()), 1e-4);
+}
+
+}  // namespace
+}  // namespace foresight
+
+namespace foresight {
+namespace {
+
+TEST(ConditionStatistics, MeanAndStdPerNumberAndOneForConstantNumbers) {
+  auto seqs = list_sequences(testing::tiny_dataset(), "train");
+  ConditionStats s = condition_statistics(seqs);
+  ASSERT_EQ(s.mean.size(), 7u);
+  ASSERT_EQ(s.std.size(), 7u);
+  // The synthetic world's actions are centimetres per frame: a small but real spread.
+  EXPECT_GT(s.std[0], 1e-4);
+  EXPECT_LT(s.std[0], 0.1);
+  for (double v : s.std) EXPECT_GT(v, 0.0);
+  // A limit of 1 sequence reads that sequence only.
+  ConditionStats one = condition_statistics(seqs, 1);
+  EXPECT_NE(one.mean[4], s.mean[4]);
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   const bool learned = std::get<0>(GetParam());
   c.learned_prior = learned;
   c.decoder = std::get<1>(GetParam());
+  c.cond_mean = {0.01, -0.02, 0.0, 1.0, 0.1, -0.1, 0.03};  // the exported scaling travels too
+  c.cond_std = {0.02, 0.02, 0.01, 1.0, 0.1, 0.1, 0.02};
   SvgModel model = SvgModel::create(c);
   {
     // Move BatchNorm's running statistics off their defaults, as training would, and the head's

@@ -34,6 +34,7 @@ namespace foresight {
   X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                \
   X(last_frame_skip, "--last-frame-skip", "Skips from the last frame instead of the last conditioning frame") \
   X(decoder, "--decoder", "Output head: plain (sigmoid RGB, the SVG reference) | composite (mask over the previous frame) | flow (previous frame warped by a predicted flow, then composited)") \
+  X(normalize_conditions, "--normalize-conditions", "Standardise actions and positions with the train split's mean and std (--normalize-conditions=false: raw, as the SVG reference)") \
   X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                        \
   X(l_dim, "--l-dim", "pose: label encoder features (L)")                                      \
   X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                   \
@@ -209,6 +210,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   // Runs written before --decoder: SVG ones had the plain head, pose ones the --composite flag
   // (composite when true, the plain generator when false or older still).
   if (!j.contains("decoder")) c.decoder = j.value("composite", false) ? "composite" : "plain";
+  if (!j.contains("normalize_conditions")) c.normalize_conditions = false;  // raw before it
 }
 
 namespace {

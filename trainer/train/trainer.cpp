@@ -23,6 +23,7 @@
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/eval/evaluator.hpp"
 #include "trainer/schedules/schedules.hpp"
+#include "trainer/train/condition_stats.hpp"
 #include "trainer/train/epoch_report.hpp"
 #include "trainer/train/optimizer_state.hpp"
 #include "trainer/train/pose_trainer.hpp"
@@ -86,8 +87,16 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   spdlog::info("device {} | {} threads | LibTorch {}", device.str(), threads, TORCH_VERSION);
 
   if (!model) {
+    SvgConfig model_config = cfg.model_config();
+    if (cfg.normalize_conditions) {
+      const ConditionStats stats = condition_statistics(list_sequences(cfg.data, "train"));
+      model_config.cond_mean = stats.mean;
+      model_config.cond_std = stats.std;
+      spdlog::info("conditions standardised with the train split's mean {} and std {}",
+                   nlohmann::json(stats.mean).dump(), nlohmann::json(stats.std).dump());
+    }
     at::manual_seed(cfg.seed);
-    model.emplace(SvgModel::create(cfg.model_config()));
+    model.emplace(SvgModel::create(model_config));
   } else {
     at::manual_seed(cfg.seed + resumed->epoch);
   }
