@@ -37,11 +37,15 @@ SvgModel toy_model() {
   c.rnn_size = 16;
   c.learned_prior = true;
   SvgModel model = SvgModel::create(c);
-  // Untrained, the flow head copies its base whatever the actions; open its paint channel so the
-  // actions reach the pixels.
+  // Untrained (weights N(0, 0.02)), the decoder's output hardly depends on its input and the flow
+  // head copies its base: amplify the decoder and open the paint channel so the actions reach the
+  // pixels.
   at::NoGradGuard no_grad;
-  model.module().attr("dec").toModule().attr("upc5_1").toModule().attr("bias").toTensor()[3].fill_(
-      3.0);
+  for (const auto& p : model.module().attr("dec").toModule().named_parameters()) {
+    if (p.name.find("bn_") == std::string::npos) p.value.mul_(30.0);
+  }
+  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
+  last.attr("bias").toTensor()[3].fill_(3.0);
   return model;
 }
 
