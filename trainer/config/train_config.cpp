@@ -33,7 +33,7 @@ namespace foresight {
   X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                            \
   X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                \
   X(last_frame_skip, "--last-frame-skip", "Skips from the last frame instead of the last conditioning frame") \
-  X(decoder, "--decoder", "Output head: plain (sigmoid RGB, the SVG reference) | composite (mask over the previous frame) | flow (previous frame warped by a predicted flow, then composited)") \
+  X(decoder, "--decoder", "Output head: plain (sigmoid RGB, the SVG reference) | composite (RGB through a mask over the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep the base, paint, or warp the base by a predicted flow)") \
   X(normalize_conditions, "--normalize-conditions", "Standardise actions and positions with the train split's mean and std (--normalize-conditions=false: raw, as the SVG reference)") \
   X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                        \
   X(l_dim, "--l-dim", "pose: label encoder features (L)")                                      \
