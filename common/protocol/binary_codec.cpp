@@ -290,7 +290,12 @@ std::optional<Envelope> StreamDecoder::next() {
   if (available < total) return std::nullopt;
   // Consume before decoding: a bad payload must not stall the stream on the same bytes.
   start_ += static_cast<std::size_t>(total);
-  return decode_body(h, p + kHeaderSize);  // p stays valid: only feed() moves buffer_
+  try {
+    return decode_body(h, p + kHeaderSize);  // p stays valid: only feed() moves buffer_
+  } catch (ProtocolError& e) {
+    e.set_seq(h.seq);  // the header was good: the ERROR reply names the message
+    throw;
+  }
 }
 
 }  // namespace foresight

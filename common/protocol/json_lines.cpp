@@ -339,9 +339,14 @@ Envelope parse_json_line(std::string_view line, HeaderPresence* present) {
   env.header.flags = static_cast<uint16_t>(f.number("flags", UINT16_MAX, 0));
   if (present) *present = HeaderPresence{seq != nullptr, ts != nullptr};
 
-  env.body = read_body(*type, f);
-  f.reject_unknown();
-  validate(env.body);
+  try {
+    env.body = read_body(*type, f);
+    f.reject_unknown();
+    validate(env.body);
+  } catch (ProtocolError& e) {
+    if (seq) e.set_seq(env.header.seq);  // the ERROR reply names the message
+    throw;
+  }
   return env;
 }
 

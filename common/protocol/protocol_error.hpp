@@ -39,9 +39,14 @@ class ProtocolError : public std::runtime_error {
  public:
   ProtocolError(ErrorCode code, const std::string& message);
   ErrorCode code() const noexcept { return code_; }
+  // The header's seq of the offending message, when its header was read before the error (so the
+  // ERROR reply can echo it); nullopt for errors in the framing or the header itself.
+  std::optional<uint64_t> seq() const noexcept { return seq_; }
+  void set_seq(uint64_t seq) noexcept { seq_ = seq; }
 
  private:
   ErrorCode code_;
+  std::optional<uint64_t> seq_;
 };
 
 }  // namespace foresight

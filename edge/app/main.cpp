@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/util/exit_codes.hpp"
 #include "common/util/logging.hpp"
 #include "edge/camera/camera.hpp"
 #include "edge/camera/camera_feed.hpp"
@@ -23,13 +24,17 @@
 #include "edge/net/telemetry_server.hpp"
 #include "edge/runtime/predictor.hpp"
 #include "edge/runtime/warm_up.hpp"
+#include "edge/session/image_decode.hpp"
 #include "edge/session/prediction_session.hpp"
 #include "edge/stream/edge_metrics.hpp"
 #include "edge/stream/view_hub.hpp"
 
 namespace {
 
-enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitBadModel = 3 };
+using foresight::kExitBadData;
+using foresight::kExitFailure;
+using foresight::kExitOk;
+using foresight::kExitUsage;
 
 struct Flags {
   std::string model;
@@ -51,6 +56,8 @@ struct Flags {
   uint64_t seed = 0;
   double noise_scale = -1.0;  // < 0: the model's own (metadata noise_scale)
   int state_window = -1;      // < 0: from the model's training sequence length
+  uint64_t max_frame_pixels = foresight::kDefaultMaxFramePixels;
+  std::size_t max_streams = 32;
   std::string log_level = "info";
 };
 
@@ -97,13 +104,23 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--device", f.device, "cpu or cuda (cuda needs a .pt model)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  app.add_option("--token", f.token, "Shared secret clients must send in HELLO");
+  app.add_option("--token", f.token,
+                 "Shared secret: telemetry clients send it in HELLO, HTTP clients as ?token=... "
+                 "(all but /healthz)");
   app.add_option("--encoding", f.encoding, "PREDICTION image encoding")
       ->check(CLI::IsMember({"png", "jpeg"}))
       ->capture_default_str();
   app.add_option("--max-message-bytes", f.max_message_bytes,
                  "Largest protocol message or JSON line accepted")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-frame-pixels", f.max_frame_pixels,
+                 "Largest camera or pose image accepted (width x height, read from the image's "
+                 "header before decoding)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32))
+      ->capture_default_str();
+  app.add_option("--max-streams", f.max_streams, "Concurrent MJPEG viewers on the HTTP port")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
       ->capture_default_str();
   app.add_option("--fps", f.fps, "Replay rate of a file:// camera")
       ->check(CLI::PositiveNumber)
@@ -146,6 +163,8 @@ void print_effective_config(const Flags& f, const foresight::Predictor& p, doubl
             << "  encoding          " << f.encoding << "\n"
             << "  token             " << (f.token.empty() ? "(none)" : "(set)") << "\n"
             << "  max-message-bytes " << f.max_message_bytes << "\n"
+            << "  max-frame-pixels  " << f.max_frame_pixels << "\n"
+            << "  max-streams       " << f.max_streams << "\n"
             << "  fps               " << f.fps << (f.loop ? " (loop)" : "") << "\n"
             << "  idle-timeout      " << f.idle_timeout_s << " s\n"
             << "  log-level         " << f.log_level << std::endl;
@@ -202,6 +221,9 @@ int run(const Flags& f) {
   so.seed = f.seed;
   so.noise_scale = noise_scale;
   so.state_window = state_window;
+  so.max_frame_pixels = f.max_frame_pixels;
+  // A local camera's frames carry no sender: every sender's parts pair with them in one stream.
+  so.pair_per_sender = camera == nullptr && label_camera == nullptr;
   PredictionSession session(predictor, so, &hub, &metrics);
 
   boost::asio::io_context io;
@@ -219,6 +241,8 @@ int run(const Flags& f) {
     HttpServerOptions ho;
     ho.address = http->host;
     ho.port = http->port;
+    ho.token = f.token;
+    ho.max_streams = f.max_streams;
     http_server = std::make_unique<HttpServer>(io, ho, hub, &metrics);
   }
 
@@ -285,7 +309,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const foresight::ModelLoadError& e) {
     spdlog::error("{}", e.what());
-    return kExitBadModel;
+    return kExitBadData;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return kExitFailure;

@@ -16,18 +16,22 @@ const std::string& http_index_page() {
 <body>
 <h1>foresight-edge: live prediction</h1>
 <div class="views">
- <figure><img src="/stream.mjpg?view=sidebyside" height="160"><figcaption>frame | predicted for it | (pose models: pose next) | next | uncertainty</figcaption></figure>
+ <figure><img data-view="sidebyside" height="160"><figcaption>frame | predicted for it | (pose models: pose next) | next | uncertainty</figcaption></figure>
 </div>
 <div class="views">
- <figure><img src="/stream.mjpg?view=camera" width="256"><figcaption>camera</figcaption></figure>
+ <figure><img data-view="camera" width="256"><figcaption>camera</figcaption></figure>
  <figure id="posefig" hidden><img id="pose" width="256"><figcaption>pose of the next frame (the condition)</figcaption></figure>
- <figure><img src="/stream.mjpg?view=prediction" width="256"><figcaption>prediction (next frame, mean)</figcaption></figure>
- <figure><img src="/stream.mjpg?view=uncertainty" width="256"><figcaption>uncertainty (per-pixel std)</figcaption></figure>
+ <figure><img data-view="prediction" width="256"><figcaption>prediction (next frame, mean)</figcaption></figure>
+ <figure><img data-view="uncertainty" width="256"><figcaption>uncertainty (per-pixel std)</figcaption></figure>
 </div>
 <h2 style="font-size:1em">Online PSNR (dB) of the 1-step prediction vs the frame that came</h2>
 <canvas id="chart" width="800" height="220"></canvas>
 <div id="legend"><span style="color:#4fc3f7">model</span><span style="color:#ffb74d">copy last frame</span><span id="last"></span></div>
 <script>
+// With --token the daemon wants ?token=... on every request: pass on the one this page came with.
+const token = new URLSearchParams(location.search).get('token');
+const url = path => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
+for (const img of document.querySelectorAll('img[data-view]')) img.src = url('/stream.mjpg?view=' + img.dataset.view);
 const canvas = document.getElementById('chart'), ctx = canvas.getContext('2d');
 function draw(points) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -53,8 +57,8 @@ function draw(points) {
 // The pose view exists only for pose-conditioned models: show it once it has a picture.
 async function find_pose() {
   try {
-    if ((await fetch('/snapshot.jpg?view=pose')).ok) {
-      document.getElementById('pose').src = '/stream.mjpg?view=pose';
+    if ((await fetch(url('/snapshot.jpg?view=pose'))).ok) {
+      document.getElementById('pose').src = url('/stream.mjpg?view=pose');
       document.getElementById('posefig').hidden = false;
       return;
     }
@@ -63,7 +67,7 @@ async function find_pose() {
 }
 find_pose();
 async function poll() {
-  try { draw(await (await fetch('/psnr.json')).json()); } catch (e) {}
+  try { draw(await (await fetch(url('/psnr.json'))).json()); } catch (e) {}
   setTimeout(poll, 1000);
 }
 poll();

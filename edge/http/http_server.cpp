@@ -48,6 +48,14 @@ std::string query_value(std::string_view query, std::string_view key) {
   return {};
 }
 
+// Compares in time independent of where the strings differ (the token is a secret). The query
+// value is not percent-decoded: tokens are plain words (docs/edge.md).
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % std::max<std::size_t>(b.size(), 1)];
+  return diff == 0 && !b.empty();
+}
+
 bool known_view(const std::string& view) {
   const auto& names = ViewHub::view_names();
   return std::find(names.begin(), names.end(), view) != names.end();
@@ -136,6 +144,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
     std::string view = query_value(query, "view");
     if (view.empty()) view = "sidebyside";
+    if (path != "/healthz" && !authorised(req, query)) {
+      return respond(req, http::status::unauthorized, "text/plain",
+                     "this daemon wants its token: add ?token=... to the URL\n");
+    }
 
     if (path == "/") return respond(req, http::status::ok, "text/html; charset=utf-8",
                                     http_index_page());
@@ -160,7 +172,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (!known_view(view)) {
         return respond(req, http::status::not_found, "text/plain", "unknown view '" + view + "'\n");
       }
-      if (path == "/stream.mjpg") return start_stream(view);
+      if (path == "/stream.mjpg") return start_stream(req, view);
       auto frame = server_->hub.latest(view);
       if (!frame) {
         return respond(req, http::status::service_unavailable, "text/plain",
@@ -170,6 +182,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                      std::string(frame->jpeg->begin(), frame->jpeg->end()));
     }
     respond(req, http::status::not_found, "text/plain", "not found\n");
+  }
+
+  bool authorised(const http::request<http::string_body>& req, std::string_view query) const {
+    const std::string& token = server_->options.token;
+    if (token.empty()) return true;
+    if (same_secret(query_value(query, "token"), token)) return true;
+    const auto auth = req.find(http::field::authorization);
+    if (auth == req.end()) return false;
+    const std::string_view value(auth->value().data(), auth->value().size());
+    constexpr std::string_view kBearer = "Bearer ";
+    return value.substr(0, kBearer.size()) == kBearer &&
+           same_secret(std::string(value.substr(kBearer.size())), token);
   }
 
   void respond(const http::request<http::string_body>& req, http::status status,
@@ -192,11 +216,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                       });
   }
 
-  void start_stream(const std::string& view) {
+  void start_stream(const http::request<http::string_body>& req, const std::string& view) {
     if (server_->streams_open.load() >= server_->options.max_streams) {
-      http::request<http::string_body> req;
       return respond(req, http::status::service_unavailable, "text/plain",
-                     "too many streams open\n");
+                     "too many streams open (--max-streams " +
+                         std::to_string(server_->options.max_streams) + ")\n");
     }
     streaming_ = true;
     server_->streams_open.fetch_add(1);

@@ -1,5 +1,6 @@
 #include "edge/net/outgoing_queue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace foresight {
@@ -14,19 +15,12 @@ OutgoingQueue::OutgoingQueue(std::size_t max_droppable, std::size_t max_control)
 int OutgoingQueue::push(OutgoingMessage m) {
   int shed = 0;
   if (m.droppable) {
-    if (droppable_ >= max_droppable_) {
-      // The front may be on the wire: it must stay until its write completes.
-      for (auto it = items_.begin() + (in_flight_ ? 1 : 0); it != items_.end(); ++it) {
-        if (it->droppable) {
-          bytes_ -= it->bytes->size();
-          items_.erase(it);
-          --droppable_;
-          shed = 1;
-          break;
-        }
-      }
+    while (droppable_ >= max_droppable_) {
+      const int n = shed_oldest_group(m.group);
+      if (n == 0) break;
+      shed += n;
     }
-    if (droppable_ >= max_droppable_) return 1;  // all room is in flight: shed the new one
+    if (droppable_ >= max_droppable_ && !(m.group != 0 && has_group(m.group))) return shed + 1;
     ++droppable_;
   } else {
     if (control_ >= max_control_) return -1;
@@ -34,6 +28,37 @@ int OutgoingQueue::push(OutgoingMessage m) {
   }
   bytes_ += m.bytes->size();
   items_.push_back(std::move(m));
+  return shed;
+}
+
+bool OutgoingQueue::has_group(uint64_t group) const {
+  return std::any_of(items_.begin(), items_.end(),
+                     [&](const OutgoingMessage& m) { return m.droppable && m.group == group; });
+}
+
+int OutgoingQueue::shed_oldest_group(uint64_t keep) {
+  // The front may be on the wire: it and the rest of its group stay, or the client would get
+  // part of a step.
+  const bool front_busy = in_flight_ && !items_.empty();
+  const uint64_t writing = front_busy && items_.front().droppable ? items_.front().group : 0;
+  auto first = items_.begin() + (front_busy ? 1 : 0);
+  auto victim = std::find_if(first, items_.end(), [&](const OutgoingMessage& m) {
+    return m.droppable && (m.group == 0 || (m.group != keep && m.group != writing));
+  });
+  if (victim == items_.end()) return 0;
+  const uint64_t group = victim->group;
+  int shed = 0;
+  for (auto it = victim; it != items_.end();) {
+    if (it->droppable && (it == victim || (group != 0 && it->group == group))) {
+      bytes_ -= it->bytes->size();
+      --droppable_;
+      ++shed;
+      it = items_.erase(it);
+      if (group == 0) break;
+    } else {
+      ++it;
+    }
+  }
   return shed;
 }
 

@@ -26,6 +26,7 @@ struct EncodedImage {
 };
 
 struct EncodedResult {
+  uint64_t group = 0;   // unique per step: its predictions are queued and shed as one group
   uint64_t source = 0;  // connection id of the step's sender
   int samples = 1;
   std::vector<EncodedImage> images;

@@ -27,10 +27,7 @@ uint64_t now_ns() {
                                    .count());
 }
 
-std::string peer_name(const asio::ip::tcp::socket& s) {
-  boost::system::error_code ec;
-  const auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown-peer";
+std::string peer_name(const asio::ip::tcp::endpoint& ep) {
   const auto addr = ep.address();
   return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" +
          std::to_string(ep.port());
@@ -47,12 +44,12 @@ double seconds(std::chrono::milliseconds ms) { return ms.count() / 1000.0; }
 
 }  // namespace
 
-TelemetryConnection::TelemetryConnection(tcp::socket socket, std::shared_ptr<ServerCore> core,
-                                         uint64_t id)
+TelemetryConnection::TelemetryConnection(tcp::socket socket, const tcp::endpoint& peer,
+                                         std::shared_ptr<ServerCore> core, uint64_t id)
     : socket_(std::move(socket)),
       core_(std::move(core)),
       id_(id),
-      peer_(peer_name(socket_)),
+      peer_(peer_name(peer)),
       idle_timer_(socket_.get_executor()),
       write_timer_(socket_.get_executor()),
       queue_(core_->options.max_queued_predictions, kMaxQueuedControl) {}
@@ -75,7 +72,7 @@ void TelemetryConnection::offer(std::shared_ptr<const EncodedResult> result) {
       if (!self->wants(image, result->samples)) continue;
       const auto& bytes = json ? image.json : image.binary;
       if (!bytes) continue;
-      const int shed = self->queue_.push({bytes, true});
+      const int shed = self->queue_.push({bytes, true, result->group});
       ++self->predictions_out_;
       self->core_->bump(&EdgeMetrics::predictions_out);
       if (shed > 0) {
@@ -164,10 +161,11 @@ void TelemetryConnection::process_input() {
       env = binary_ ? binary_->next() : json_->next(&present);
     } catch (const ProtocolError& e) {
       if (is_fatal(e.code())) {
-        fail(e.code(), e.what(), 0);
+        fail(e.code(), e.what(), e.seq().value_or(0));
         return;
       }
-      reply_error(e.code(), e.what(), 0);  // the decoder consumed the bad message: go on
+      // The decoder consumed the bad message: go on.
+      reply_error(e.code(), e.what(), e.seq().value_or(0));
       if (closed_ || closing_) return;
       continue;
     }
@@ -226,7 +224,7 @@ void TelemetryConnection::handle(const Envelope& env, const HeaderPresence& pres
       handle_step_part(env, present);
       return;
     case MessageType::reset:
-      core_->session.on_reset();
+      core_->session.on_reset(id_);
       return;
     case MessageType::subscribe:
       subscribed_ = true;
@@ -264,7 +262,7 @@ void TelemetryConnection::handle_step_part(const Envelope& env, const HeaderPres
   const uint64_t timestamp = present.timestamp_ns ? env.header.timestamp_ns : now_ns();
   if (!sent_steps_) {
     sent_steps_ = true;
-    core_->session.on_reset();  // a new connection starts with a reset state
+    core_->session.on_reset(id_);  // a new connection starts with a reset state
   }
   PredictionSession& session = core_->session;
   if (const auto* t = std::get_if<Telemetry>(&env.body)) {
@@ -420,6 +418,7 @@ void TelemetryConnection::close(const std::string& reason) {
   queue_ = OutgoingQueue(core_->options.max_queued_predictions, kMaxQueuedControl);
   update_queue_stats();
   if (json_) core_->json_connections.fetch_sub(1);
+  if (sent_steps_) core_->session.on_disconnect(id_);  // its unpaired parts would starve others
   core_->remove(id_);
   if (core_->metrics) core_->metrics->connections_open.fetch_sub(1);
 }

@@ -21,8 +21,10 @@ namespace foresight::net_detail {
 class TelemetryConnection : public std::enable_shared_from_this<TelemetryConnection> {
  public:
   using tcp = boost::asio::ip::tcp;
-  // `socket` must use a strand executor (accept with make_strand).
-  TelemetryConnection(tcp::socket socket, std::shared_ptr<ServerCore> core, uint64_t id);
+  // `socket` must use a strand executor (accept with make_strand). `peer` is the address the
+  // acceptor reported (asking the socket later fails once the peer has reset).
+  TelemetryConnection(tcp::socket socket, const tcp::endpoint& peer,
+                      std::shared_ptr<ServerCore> core, uint64_t id);
 
   uint64_t id() const { return id_; }
   const std::string& peer() const { return peer_; }

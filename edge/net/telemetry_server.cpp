@@ -28,10 +28,11 @@ struct TelemetryServer::Impl : std::enable_shared_from_this<TelemetryServer::Imp
   tcp::acceptor acceptor;
   std::shared_ptr<ServerCore> core;
   uint16_t port = 0;
+  tcp::endpoint peer;  // of the connection being accepted (one accept at a time)
 
   void accept() {
     acceptor.async_accept(
-        asio::make_strand(io),
+        asio::make_strand(io), peer,
         [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
           self->on_accept(ec, std::move(socket));
         });
@@ -55,15 +56,14 @@ struct TelemetryServer::Impl : std::enable_shared_from_this<TelemetryServer::Imp
     {
       std::lock_guard<std::mutex> lock(core->mu);
       if (core->connections.size() >= core->options.max_connections) {
-        const auto ep = socket.remote_endpoint(ignored);
         spdlog::warn("telemetry {}:{}: refused: {} connections already open",
-                     ep.address().to_string(), ep.port(), core->connections.size());
+                     peer.address().to_string(), peer.port(), core->connections.size());
         socket.close(ignored);
         accept();
         return;
       }
       const uint64_t id = core->next_id++;
-      conn = std::make_shared<TelemetryConnection>(std::move(socket), core, id);
+      conn = std::make_shared<TelemetryConnection>(std::move(socket), peer, core, id);
       core->connections.emplace(id, conn);
     }
     core->bump(&EdgeMetrics::connections_total);
@@ -115,6 +115,7 @@ void TelemetryServer::deliver(const StepResult& result) {
     const std::vector<uint8_t> bytes = encode(env);
     e.binary = std::make_shared<const std::string>(bytes.begin(), bytes.end());
     if (json) e.json = std::make_shared<const std::string>(to_json_line(env));
+    if (encoded->group == 0) encoded->group = env.header.seq;
     encoded->images.push_back(std::move(e));
   }
   std::shared_ptr<const EncodedResult> shared = std::move(encoded);

@@ -13,7 +13,10 @@ namespace {
 class FullPredictor final : public Predictor {
  public:
   FullPredictor(torch::jit::Module module, ModelMetadata metadata, at::Device device)
-      : module_(std::move(module)), metadata_(std::move(metadata)), device_(device) {}
+      : module_(std::move(module)),
+        metadata_(std::move(metadata)),
+        device_(device),
+        has_observe_(module_.find_method("observe").has_value()) {}
 
   const ModelMetadata& metadata() const override { return metadata_; }
   std::string runtime() const override { return "full"; }
@@ -37,10 +40,25 @@ class FullPredictor final : public Predictor {
     return {tuple->elements()[0].toTensor(), tuple->elements()[1].toTensorVector()};
   }
 
+  RecurrentState observe(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                         const RecurrentState& state, bool first,
+                         const at::Tensor& noise) override {
+    if (!has_observe_) return Predictor::observe(x_obs, cond_prev, state, first, noise);
+    c10::InferenceMode inference;
+    RecurrentState on_device;
+    on_device.reserve(state.size());
+    for (const auto& t : state) on_device.push_back(t.to(device_));
+    return module_
+        .get_method("observe")({x_obs.to(device_), cond_prev.to(device_),
+                                c10::List<at::Tensor>(on_device), first, noise.to(device_)})
+        .toTensorVector();
+  }
+
  private:
   torch::jit::Module module_;
   ModelMetadata metadata_;
   at::Device device_;
+  bool has_observe_;
 };
 
 }  // namespace

@@ -12,7 +12,9 @@ namespace {
 class LitePredictor final : public Predictor {
  public:
   LitePredictor(torch::jit::mobile::Module module, ModelMetadata metadata)
-      : module_(std::move(module)), metadata_(std::move(metadata)) {}
+      : module_(std::move(module)),
+        metadata_(std::move(metadata)),
+        has_observe_(module_.find_method("observe").has_value()) {}
 
   const ModelMetadata& metadata() const override { return metadata_; }
   std::string runtime() const override { return "lite"; }
@@ -32,9 +34,20 @@ class LitePredictor final : public Predictor {
     return {tuple->elements()[0].toTensor(), tuple->elements()[1].toTensorVector()};
   }
 
+  RecurrentState observe(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                         const RecurrentState& state, bool first,
+                         const at::Tensor& noise) override {
+    if (!has_observe_) return Predictor::observe(x_obs, cond_prev, state, first, noise);
+    c10::InferenceMode inference;
+    return module_
+        .get_method("observe")({x_obs, cond_prev, c10::List<at::Tensor>(state), first, noise})
+        .toTensorVector();
+  }
+
  private:
   torch::jit::mobile::Module module_;
   ModelMetadata metadata_;
+  bool has_observe_;
 };
 
 }  // namespace

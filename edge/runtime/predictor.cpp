@@ -10,6 +10,13 @@
 #include "edge/runtime/predictor_loading.hpp"
 
 namespace foresight {
+
+RecurrentState Predictor::observe(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                                  const RecurrentState& state, bool first,
+                                  const at::Tensor& noise) {
+  at::Tensor noise2 = noise.unsqueeze(0).expand({2, noise.size(0), noise.size(1)}).contiguous();
+  return step(x_obs, cond_prev, cond_prev.unsqueeze(0), state, first, noise2).second;
+}
 namespace runtime_detail {
 namespace {
 

@@ -1,7 +1,7 @@
 // The edge's model runtime. One interface hides whether an exported model runs on LibTorch's
 // lite interpreter (.ptl, torch::jit::_load_for_mobile) or the full TorchScript runtime (.pt,
-// torch::jit::load; needed for CUDA on a Jetson). Both call the module's `init_state` and `step`
-// methods, defined once per model family in common/model/script/ (svg.torchscript,
+// torch::jit::load; needed for CUDA on a Jetson). Both call the module's `init_state`, `step` and
+// (when present) `observe` methods, defined once per model family in common/model/script/ (svg.torchscript,
 // pose.torchscript); both families share the signature, so nothing here depends on the family.
 #pragma once
 #include <ATen/core/Tensor.h>
@@ -41,6 +41,11 @@ class Predictor {
                                                      const at::Tensor& conds,
                                                      const RecurrentState& state, bool first,
                                                      const at::Tensor& noise) = 0;
+  // Observes x_obs without predicting (a step skipped under load): the state `step` would return,
+  // with noise [B,z] for the posterior. Models that have an `observe` method skip the decoder;
+  // others (exported before it existed) run `step` for one frame and discard the prediction.
+  virtual RecurrentState observe(const at::Tensor& x_obs, const at::Tensor& cond_prev,
+                                 const RecurrentState& state, bool first, const at::Tensor& noise);
 };
 
 // Reads only the embedded metadata (fast: no weights loaded). Throws ModelLoadError naming the

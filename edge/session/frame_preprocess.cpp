@@ -1,5 +1,7 @@
 #include "edge/session/frame_preprocess.hpp"
 
+#include "edge/session/image_decode.hpp"
+
 #include <ATen/ATen.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -11,12 +13,11 @@
 
 namespace foresight {
 
-cv::Mat decode_frame(const Image& image) {
+cv::Mat decode_frame(const Image& image, uint64_t max_pixels) {
   const std::string name = to_string(image.encoding);
   if (image.bytes.empty()) {
     throw ProtocolError(ErrorCode::malformed_payload, "frame: the image has no bytes");
   }
-  cv::Mat rgb;
   if (image.encoding == ImageEncoding::raw_rgb) {
     const uint64_t expected = uint64_t{image.width} * image.height * 3;
     if (image.width == 0 || image.height == 0 || image.bytes.size() != expected) {
@@ -25,32 +26,27 @@ cv::Mat decode_frame(const Image& image) {
                               std::to_string(image.height) + " needs " + std::to_string(expected) +
                               " bytes, got " + std::to_string(image.bytes.size()));
     }
+    if (uint64_t{image.width} * image.height > max_pixels) {
+      throw ProtocolError(ErrorCode::malformed_payload,
+                          "frame: raw_rgb of " + std::to_string(image.width) + "x" +
+                              std::to_string(image.height) + " is more than the " +
+                              std::to_string(max_pixels) + " pixels accepted (--max-frame-pixels)");
+    }
     // cv::Mat wants non-const data; clone() copies it out before anything could write.
-    rgb = cv::Mat(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC3,
-                  const_cast<uint8_t*>(image.bytes.data()))
-              .clone();
-    return rgb;
+    return cv::Mat(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC3,
+                   const_cast<uint8_t*>(image.bytes.data()))
+        .clone();
   }
-  cv::Mat bgr;
-  try {
-    bgr = cv::imdecode(cv::Mat(1, static_cast<int>(image.bytes.size()), CV_8UC1,
-                               const_cast<uint8_t*>(image.bytes.data())),
-                       cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    bgr.release();  // OpenCV throws for some corrupt files and returns empty for others
-  }
-  if (bgr.empty()) {
-    throw ProtocolError(ErrorCode::malformed_payload,
-                        "frame: the " + name + " data does not decode as an image");
-  }
-  if ((image.width != 0 && static_cast<int>(image.width) != bgr.cols) ||
-      (image.height != 0 && static_cast<int>(image.height) != bgr.rows)) {
+  cv::Mat rgb = image.encoding == ImageEncoding::png
+                    ? decode_png_rgb(image.bytes.data(), image.bytes.size(), max_pixels)
+                    : decode_jpeg_rgb(image.bytes.data(), image.bytes.size(), max_pixels);
+  if ((image.width != 0 && static_cast<int>(image.width) != rgb.cols) ||
+      (image.height != 0 && static_cast<int>(image.height) != rgb.rows)) {
     throw ProtocolError(ErrorCode::malformed_payload,
                         "frame: declared " + std::to_string(image.width) + "x" +
                             std::to_string(image.height) + " but the " + name + " is " +
-                            std::to_string(bgr.cols) + "x" + std::to_string(bgr.rows));
+                            std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows));
   }
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;
 }
 

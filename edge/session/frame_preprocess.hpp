@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "common/protocol/messages.hpp"
+#include "edge/session/image_decode.hpp"
 
 namespace foresight {
 
 // Returns the image as CV_8UC3 in R,G,B order. Throws ProtocolError(malformed_payload) when the
-// bytes do not decode, or when the declared width/height (non-zero) differ from the decoded size.
-cv::Mat decode_frame(const Image& image);
+// bytes do not decode, when the image has more than max_pixels pixels (read from its header, before
+// decoding), or when the declared width/height (non-zero) differ from the decoded size.
+cv::Mat decode_frame(const Image& image, uint64_t max_pixels = kDefaultMaxFramePixels);
 
 // The largest centred region of `rgb` with the aspect ratio width : height (a view, not a copy).
 cv::Mat center_crop_aspect(const cv::Mat& rgb, int width, int height);

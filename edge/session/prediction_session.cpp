@@ -9,6 +9,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -25,7 +26,10 @@ namespace {
 
 // Incomplete steps kept while their other part is on its way. A few rather than one, so a camera
 // and a telemetry stream that run a step apart still pair; bounded, so nothing backs up.
-constexpr size_t kMaxPendingSteps = 4;
+constexpr size_t kMaxPendingSteps = 4;  // per stream
+// Skipped complete steps kept per stream for the state to observe: a gap longer than this restarts
+// the state from the steps just before the one predicted.
+constexpr size_t kMaxSkippedSteps = 8;
 constexpr int kMaxCameraViewSide = 512;
 
 // A camera frame, or a pose image (label) for a pose-conditioned model.
@@ -51,6 +55,7 @@ struct PendingStep {
   std::optional<FramePart> label;
   std::optional<TelemetryPart> telemetry;
   at::Tensor plan;  // [K, C], undefined without a PLAN
+  uint64_t arrival = 0;  // when a part last arrived (the stream's counter)
   bool complete() const { return frame && (pose ? label.has_value() : telemetry.has_value()); }
   bool has_parts() const { return frame || label || telemetry; }
 };
@@ -108,23 +113,18 @@ int default_state_window(const ModelMetadata& meta) {
   return std::min(meta.train_sequence_length, meta.n_past + 2);
 }
 
-struct PredictionSession::Impl {
-  std::shared_ptr<Predictor> predictor;
-  SessionOptions options;
-  ViewHub* hub;
-  EdgeMetrics* metrics;
-  ModelMetadata meta;
-
-  std::mutex mu;
-  std::condition_variable cv;
+// One sender's steps and the recurrent state that has seen them. Steps pair (FRAME with TELEMETRY
+// or label) only within a stream, so senders never complete, starve or reset each other.
+struct Stream {
+  uint64_t key = 0;
+  // Under Impl::mu.
   std::deque<PendingStep> pending;  // sorted by seq
   std::optional<CompleteStep> ready;
-  bool busy = false;
-  bool stopping = false;
+  // Complete steps a newer one superseded before the worker took them, oldest first: the state
+  // still observes them (without decoding) so that skipping a step does not cost the memory.
+  std::deque<CompleteStep> skipped;
   bool reset_requested = false;
-  bool started = false;
-  ResultSink sink;
-  std::thread worker;
+  uint64_t arrivals = 0;  // stamps PendingStep::arrival
 
   // Worker-thread state: what the recurrent state has seen.
   RecurrentState state;
@@ -138,17 +138,53 @@ struct PredictionSession::Impl {
   std::deque<std::pair<at::Tensor, at::Tensor>> recent;
   at::Tensor prev_prediction;  // mean 1-step prediction of the last emitted step, [3, H, W]
   at::Tensor prev_frame;
-  at::Generator gen;
+};
+
+struct PredictionSession::Impl {
+  std::shared_ptr<Predictor> predictor;
+  SessionOptions options;
+  ViewHub* hub;
+  EdgeMetrics* metrics;
+  ModelMetadata meta;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  // By stream key (the sender's id, or 0 for everything when a local camera supplies a part).
+  // Shared: the worker keeps the stream it is running even if its sender leaves meanwhile.
+  std::map<uint64_t, std::shared_ptr<Stream>> streams;
+  uint64_t last_served = 0;  // the worker serves streams with a ready step in turn
+  bool busy = false;
+  bool stopping = false;
+  bool started = false;
+  ResultSink sink;
+  std::thread worker;
+  at::Generator gen;  // worker thread only
 
   void bump(std::atomic<uint64_t> EdgeMetrics::*counter, uint64_t n = 1) {
     if (metrics) (metrics->*counter).fetch_add(n, std::memory_order_relaxed);
   }
 
-  // Adds a part to the step `seq` (under the lock) and moves the step to `ready` once complete.
+  uint64_t stream_key(uint64_t source) const { return options.pair_per_sender ? source : 0; }
+
+  // Under the lock.
+  Stream& stream_for(uint64_t key) {
+    auto& slot = streams[key];
+    if (!slot) {
+      slot = std::make_shared<Stream>();
+      slot->key = key;
+      if (metrics) metrics->streams_open.store(streams.size(), std::memory_order_relaxed);
+    }
+    return *slot;
+  }
+
+  // Adds a part to the step `seq` of the sender's stream (under the lock) and moves the step to
+  // the stream's `ready` slot once complete.
   template <typename Fill>
-  void add_part(uint64_t seq, Fill fill) {
+  void add_part(uint64_t seq, uint64_t source, Fill fill) {
     {
       std::lock_guard<std::mutex> lock(mu);
+      Stream& st = stream_for(stream_key(source));
+      auto& pending = st.pending;
       auto it = std::lower_bound(pending.begin(), pending.end(), seq,
                                  [](const PendingStep& p, uint64_t s) { return p.seq < s; });
       if (it == pending.end() || it->seq != seq) {
@@ -157,6 +193,7 @@ struct PredictionSession::Impl {
         it->pose = meta.pose_conditioned();
       }
       fill(*it);
+      it->arrival = ++st.arrivals;
       if (it->complete()) {
         CompleteStep done;
         done.seq = seq;
@@ -175,38 +212,74 @@ struct PredictionSession::Impl {
         }
         pending.erase(pending.begin(), it + 1);
         bump(&EdgeMetrics::steps_completed);
-        if (ready) bump(&EdgeMetrics::dropped);  // the worker never got to it
-        ready = std::move(done);
+        if (st.ready) {
+          bump(&EdgeMetrics::dropped);  // the worker never got to it
+          if (st.ready->seq < seq) {
+            st.skipped.push_back(std::move(*st.ready));
+            while (st.skipped.size() > kMaxSkippedSteps) st.skipped.pop_front();
+          } else {
+            st.skipped.clear();  // the sender started again from a lower seq
+          }
+        }
+        st.ready = std::move(done);
       }
+      // Past the bound, the part that waited longest goes (not the lowest seq: a sender that
+      // restarts from seq 1 must not lose to leftovers of its previous run).
       while (pending.size() > kMaxPendingSteps) {
-        if (pending.front().has_parts()) bump(&EdgeMetrics::dropped);
-        pending.pop_front();
+        auto stalest = std::min_element(
+            pending.begin(), pending.end(),
+            [](const PendingStep& a, const PendingStep& b) { return a.arrival < b.arrival; });
+        if (stalest->has_parts()) bump(&EdgeMetrics::dropped);
+        pending.erase(stalest);
       }
     }
     cv.notify_all();
   }
 
+  // Under the lock: the next stream with a ready step, in turn after the last one served.
+  std::shared_ptr<Stream> next_ready_stream() {
+    auto pick = [&](auto from, auto to) -> std::shared_ptr<Stream> {
+      for (auto it = from; it != to; ++it) {
+        if (it->second->ready) return it->second;
+      }
+      return nullptr;
+    };
+    auto after = streams.upper_bound(last_served);
+    if (auto s = pick(after, streams.end())) return s;
+    return pick(streams.begin(), after);
+  }
+
+  bool any_ready() const {
+    return std::any_of(streams.begin(), streams.end(),
+                       [](const auto& kv) { return kv.second->ready.has_value(); });
+  }
+
   void run() {
     c10::InferenceMode inference;
     for (;;) {
+      std::shared_ptr<Stream> st;
       CompleteStep step;
+      std::deque<CompleteStep> skipped;
       bool reset_req = false;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stopping || ready.has_value(); });
+        cv.wait(lock, [&] { return stopping || any_ready(); });
         if (stopping) break;
-        step = std::move(*ready);
-        ready.reset();
+        st = next_ready_stream();
+        last_served = st->key;
+        step = std::move(*st->ready);
+        st->ready.reset();
+        skipped = std::exchange(st->skipped, {});
         busy = true;
-        reset_req = std::exchange(reset_requested, false);
+        reset_req = std::exchange(st->reset_requested, false);
       }
       std::optional<StepResult> result;
       try {
-        result = process(step, reset_req);
+        result = process(*st, step, skipped, reset_req);
       } catch (const std::exception& e) {
         // A failing step must not take the daemon down; start afresh with the next one.
         spdlog::error("prediction of step {} failed: {}", step.seq, e.what());
-        has_state = false;
+        st->has_state = false;
       }
       if (result && sink) {
         try {
@@ -223,42 +296,112 @@ struct PredictionSession::Impl {
     }
   }
 
-  StepResult process(CompleteStep& step, bool reset_req) {
+  at::Tensor batch_of(const at::Tensor& chw, int64_t n) const {
+    return chw.unsqueeze(0).expand({n, chw.size(0), chw.size(1), chw.size(2)}).contiguous();
+  }
+
+  at::Tensor draw_noise(at::IntArrayRef shape) {
+    at::Tensor noise = at::randn(shape, gen);
+    if (options.noise_scale != 1.0) noise.mul_(options.noise_scale);
+    return noise;
+  }
+
+  // The state observes a step it will not predict from (no decoder).
+  void observe(Stream& s, const CompleteStep& g, bool first, int64_t n, int64_t c) {
+    const at::Tensor& cond = g.telemetry.cond;
+    at::Tensor x = batch_of(g.frame.input, n);
+    at::Tensor cond_prev =
+        (first ? at::zeros_like(cond) : s.last_cond).unsqueeze(0).expand({n, c}).contiguous();
+    s.state = predictor->observe(x, cond_prev, s.state, first, draw_noise({n, meta.z_dim}));
+    s.last_seq = g.seq;
+    s.last_cond = cond;
+    s.prev_frame = g.frame.input;
+    ++s.steps_since_reset;
+    remember(s, x, cond);
+    bump(&EdgeMetrics::skipped_observed);
+  }
+
+  void remember(Stream& s, const at::Tensor& x, const at::Tensor& cond) {
+    if (meta.n_past <= 1) return;
+    s.recent.emplace_back(x, cond);
+    while (static_cast<int>(s.recent.size()) > meta.n_past - 1) s.recent.pop_front();
+  }
+
+  // Steps between the last one the state saw and `step` were skipped under load: the state
+  // observes them when all are at hand, else restarts from the n_past - 1 just before `step` (as
+  // at the state window). Returns false when neither is possible (a real gap: reset).
+  bool fill_gap(Stream& s, const CompleteStep& step, const std::deque<CompleteStep>& skipped,
+                int64_t n, int64_t c) {
+    std::vector<const CompleteStep*> gap;  // ascending seq, same episode, before `step`
+    for (const CompleteStep& g : skipped) {
+      if (g.seq > s.last_seq && g.seq < step.seq &&
+          g.telemetry.episode == step.telemetry.episode) {
+        gap.push_back(&g);
+      }
+    }
+    auto contiguous_to = [&](size_t from) {
+      for (size_t i = from; i < gap.size(); ++i) {
+        if (gap[i]->seq != step.seq - (gap.size() - i)) return false;
+      }
+      return true;
+    };
+    if (gap.size() == step.seq - s.last_seq - 1 && contiguous_to(0)) {
+      for (const CompleteStep* g : gap) observe(s, *g, false, n, c);
+      return true;
+    }
+    const size_t need = static_cast<size_t>(std::max(0, meta.n_past - 1));
+    if (need == 0 || gap.size() < need || !contiguous_to(gap.size() - need)) return false;
+    s.state = predictor->init_state(n);
+    s.steps_since_reset = 0;
+    s.recent.clear();
+    for (size_t i = gap.size() - need; i < gap.size(); ++i) {
+      observe(s, *gap[i], i == gap.size() - need, n, c);
+    }
+    bump(&EdgeMetrics::reanchors);
+    return true;
+  }
+
+  StepResult process(Stream& s, CompleteStep& step, const std::deque<CompleteStep>& skipped,
+                     bool reset_req) {
     const int64_t n = options.samples;
     const int64_t c = meta.condition_dim();
     const at::Tensor& frame = step.frame.input;
-    const bool reset = reset_req || !has_state || step.seq != last_seq + 1 ||
-                       step.telemetry.episode != last_episode;
+    bool reset = reset_req || !s.has_state || step.seq <= s.last_seq ||
+                 step.telemetry.episode != s.last_episode;
+    const bool next_in_line = !reset && step.seq == s.last_seq + 1;
 
     StepResult r;
     r.frame_seq = step.seq;
     r.timestamp_ns = step.frame.timestamp_ns;
     r.source = step.telemetry.source ? step.telemetry.source : step.frame.source;
-    r.reset = reset;
     at::Tensor predicted_now;  // what the previous step predicted for this frame
-    if (!reset && prev_prediction.defined()) {
-      predicted_now = prev_prediction;
-      r.psnr = psnr(prev_prediction, frame);
-      r.copy_last_psnr = psnr(prev_frame, frame);
+    if (next_in_line && s.prev_prediction.defined()) {
+      predicted_now = s.prev_prediction;
+      r.psnr = psnr(s.prev_prediction, frame);
+      r.copy_last_psnr = psnr(s.prev_frame, frame);
       if (hub) hub->add_psnr({step.seq, *r.psnr, *r.copy_last_psnr});
       if (metrics) metrics->set_psnr(*r.psnr, *r.copy_last_psnr);
     }
-    prev_prediction = at::Tensor();
+    s.prev_prediction = at::Tensor();
+    if (!reset && !next_in_line) {
+      reset = meta.pose_conditioned() || !fill_gap(s, step, skipped, n, c);
+    }
+    r.reset = reset;
     if (reset) {
-      state = predictor->init_state(n);
-      has_state = true;
-      steps_since_reset = 0;
-      recent.clear();
+      s.state = predictor->init_state(n);
+      s.has_state = true;
+      s.steps_since_reset = 0;
+      s.recent.clear();
       bump(&EdgeMetrics::resets);
     }
     const bool reanchor = !reset && !meta.pose_conditioned() && options.state_window > 0 &&
-                          steps_since_reset >= options.state_window;
-    if (reanchor) replay_recent(n, c);
-    const bool first = reset || (reanchor && recent.empty());
+                          s.steps_since_reset >= options.state_window;
+    if (reanchor) replay_recent(s, n, c);
+    const bool first = reset || (reanchor && s.recent.empty());
 
     const at::Tensor& cond_now = step.telemetry.cond;
     at::Tensor cond_prev =
-        (first ? at::zeros_like(cond_now) : last_cond).unsqueeze(0).expand({n, c}).contiguous();
+        (first ? at::zeros_like(cond_now) : s.last_cond).unsqueeze(0).expand({n, c}).contiguous();
     std::vector<at::Tensor> rows{cond_now};
     if (step.plan.defined()) {
       const int64_t extra = std::min<int64_t>(step.plan.size(0), options.max_horizon - 1);
@@ -266,35 +409,30 @@ struct PredictionSession::Impl {
     }
     const int64_t k_steps = static_cast<int64_t>(rows.size());
     at::Tensor conds = at::stack(rows).unsqueeze(1).expand({k_steps, n, c}).contiguous();
-    at::Tensor noise = at::randn({k_steps + 1, n, meta.z_dim}, gen);
-    if (options.noise_scale != 1.0) noise.mul_(options.noise_scale);
-    at::Tensor x = frame.unsqueeze(0).expand({n, frame.size(0), frame.size(1), frame.size(2)})
-                       .contiguous();
+    at::Tensor noise = draw_noise({k_steps + 1, n, meta.z_dim});
+    at::Tensor x = batch_of(frame, n);
 
     const auto t0 = std::chrono::steady_clock::now();
-    auto out = predictor->step(x, cond_prev, conds, state, first, noise);
+    auto out = predictor->step(x, cond_prev, conds, s.state, first, noise);
     at::Tensor preds = out.first.to(at::kCPU).clamp(0.0, 1.0);  // [K, N, 3, S, S]
     r.latency_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (metrics) metrics->observe_latency_ms(r.latency_ms);
     bump(&EdgeMetrics::steps_predicted);
 
-    state = std::move(out.second);
-    last_seq = step.seq;
-    last_episode = step.telemetry.episode;
-    last_cond = cond_now;
-    prev_frame = frame;
-    ++steps_since_reset;
-    if (meta.n_past > 1) {
-      recent.emplace_back(x, cond_now);
-      while (static_cast<int>(recent.size()) > meta.n_past - 1) recent.pop_front();
-    }
+    s.state = std::move(out.second);
+    s.last_seq = step.seq;
+    s.last_episode = step.telemetry.episode;
+    s.last_cond = cond_now;
+    s.prev_frame = frame;
+    ++s.steps_since_reset;
+    remember(s, x, cond_now);
 
     at::Tensor mean = preds.mean(1);                                   // [K, 3, S, S]
     at::Tensor std = (preds - mean.unsqueeze(1)).pow(2).mean(1).sqrt();  // population std
-    const bool emit = steps_since_reset >= meta.n_past;
+    const bool emit = s.steps_since_reset >= meta.n_past;
     if (emit) {
-      prev_prediction = mean[0];
+      s.prev_prediction = mean[0];
       for (int64_t k = 0; k < k_steps; ++k) {
         auto add = [&](int32_t sample, const at::Tensor& chw) {
           r.images.push_back({static_cast<uint32_t>(k + 1), sample, encode_image(chw)});
@@ -304,7 +442,7 @@ struct PredictionSession::Impl {
           continue;
         }
         if (options.sample_images) {
-          for (int64_t s = 0; s < n; ++s) add(static_cast<int32_t>(s), preds[k][s]);
+          for (int64_t i = 0; i < n; ++i) add(static_cast<int32_t>(i), preds[k][i]);
         }
         add(Prediction::kMeanSample, mean[k]);
         add(Prediction::kStdSample, std[k]);
@@ -317,19 +455,16 @@ struct PredictionSession::Impl {
 
   // A fresh state that has observed the recent frames, as after a reset n_past - 1 steps ago
   // (their predictions are discarded).
-  void replay_recent(int64_t n, int64_t c) {
-    state = predictor->init_state(n);
+  void replay_recent(Stream& s, int64_t n, int64_t c) {
+    s.state = predictor->init_state(n);
     bool first = true;
     at::Tensor cond_prev = at::zeros({n, c});
-    for (const auto& [x, cond] : recent) {
-      at::Tensor conds = cond.unsqueeze(0).unsqueeze(0).expand({1, n, c}).contiguous();
-      at::Tensor noise = at::randn({2, n, meta.z_dim}, gen);
-      if (options.noise_scale != 1.0) noise.mul_(options.noise_scale);
-      state = predictor->step(x, cond_prev, conds, state, first, noise).second;
+    for (const auto& [x, cond] : s.recent) {
+      s.state = predictor->observe(x, cond_prev, s.state, first, draw_noise({n, meta.z_dim}));
       cond_prev = cond.unsqueeze(0).expand({n, c}).contiguous();
       first = false;
     }
-    steps_since_reset = static_cast<int>(recent.size());
+    s.steps_since_reset = static_cast<int>(s.recent.size());
     bump(&EdgeMetrics::reanchors);
   }
 
@@ -437,10 +572,10 @@ void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const Fram
                                  uint64_t source) {
   if (frame.kind == FrameKind::label) {
     require_pose_model(impl_->meta);  // before decoding: the kind is the error, not the bytes
-    on_label(seq, timestamp_ns, decode_frame(frame.image), source);
+    on_label(seq, timestamp_ns, decode_frame(frame.image, impl_->options.max_frame_pixels), source);
     return;
   }
-  on_frame(seq, timestamp_ns, decode_frame(frame.image), source);
+  on_frame(seq, timestamp_ns, decode_frame(frame.image, impl_->options.max_frame_pixels), source);
 }
 
 namespace {
@@ -456,7 +591,7 @@ void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const cv::
   require_colour("frame", rgb);
   FramePart part = impl_->frame_part(rgb, timestamp_ns, source);
   impl_->bump(&EdgeMetrics::frames_in);
-  impl_->add_part(seq, [&](PendingStep& p) { p.frame = std::move(part); });
+  impl_->add_part(seq, source, [&](PendingStep& p) { p.frame = std::move(part); });
 }
 
 void PredictionSession::on_label(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb,
@@ -465,7 +600,7 @@ void PredictionSession::on_label(uint64_t seq, uint64_t timestamp_ns, const cv::
   require_colour("label frame", rgb);
   FramePart part = impl_->frame_part(rgb, timestamp_ns, source);
   impl_->bump(&EdgeMetrics::labels_in);
-  impl_->add_part(seq, [&](PendingStep& p) { p.label = std::move(part); });
+  impl_->add_part(seq, source, [&](PendingStep& p) { p.label = std::move(part); });
 }
 
 void PredictionSession::on_telemetry(uint64_t seq, const Telemetry& telemetry, uint64_t source) {
@@ -477,10 +612,10 @@ void PredictionSession::on_telemetry(uint64_t seq, const Telemetry& telemetry, u
   check_condition("telemetry", telemetry.action, telemetry.position, impl_->meta);
   TelemetryPart part{telemetry.episode_id, to_tensor(telemetry.action, telemetry.position), source};
   impl_->bump(&EdgeMetrics::telemetry_in);
-  impl_->add_part(seq, [&](PendingStep& p) { p.telemetry = std::move(part); });
+  impl_->add_part(seq, source, [&](PendingStep& p) { p.telemetry = std::move(part); });
 }
 
-void PredictionSession::on_plan(uint64_t seq, const Plan& plan, uint64_t /*source*/) {
+void PredictionSession::on_plan(uint64_t seq, const Plan& plan, uint64_t source) {
   if (impl_->meta.pose_conditioned()) {
     throw ProtocolError(ErrorCode::unexpected_message,
                         "plan: this model is conditioned on pose images; a PLAN carries actions "
@@ -493,18 +628,51 @@ void PredictionSession::on_plan(uint64_t seq, const Plan& plan, uint64_t /*sourc
     rows.push_back(to_tensor(s.action, s.position));
   }
   at::Tensor table = at::stack(rows);
-  impl_->add_part(seq, [&](PendingStep& p) { p.plan = table; });
+  impl_->add_part(seq, source, [&](PendingStep& p) { p.plan = table; });
 }
 
 void PredictionSession::on_reset() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->reset_requested = true;
+  for (auto& [key, stream] : impl_->streams) stream->reset_requested = true;
+}
+
+void PredictionSession::on_reset(uint64_t source) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->streams.find(impl_->stream_key(source));
+  if (it != impl_->streams.end()) it->second->reset_requested = true;
+}
+
+void PredictionSession::on_disconnect(uint64_t source) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->streams.find(impl_->stream_key(source));
+  if (it == impl_->streams.end()) return;
+  Stream& st = *it->second;
+  uint64_t orphans = 0;
+  if (impl_->options.pair_per_sender) {
+    for (const PendingStep& p : st.pending) orphans += p.has_parts() ? 1 : 0;
+    impl_->streams.erase(it);  // its state goes too; a step in flight finishes on its copy
+    if (impl_->metrics) {
+      impl_->metrics->streams_open.store(impl_->streams.size(), std::memory_order_relaxed);
+    }
+  } else {
+    // One stream pairs the local camera with whoever sends the rest: only this sender's parts go.
+    for (PendingStep& p : st.pending) {
+      const bool had = p.has_parts();
+      if (p.frame && p.frame->source == source) p.frame.reset();
+      if (p.label && p.label->source == source) p.label.reset();
+      if (p.telemetry && p.telemetry->source == source) p.telemetry.reset();
+      if (had && !p.has_parts()) ++orphans;
+    }
+    st.pending.erase(std::remove_if(st.pending.begin(), st.pending.end(),
+                                    [](const PendingStep& p) { return !p.has_parts(); }),
+                     st.pending.end());
+  }
+  impl_->bump(&EdgeMetrics::orphans_removed, orphans);
 }
 
 bool PredictionSession::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(impl_->mu);
-  return impl_->cv.wait_for(lock, timeout,
-                            [&] { return !impl_->ready.has_value() && !impl_->busy; });
+  return impl_->cv.wait_for(lock, timeout, [&] { return !impl_->any_ready() && !impl_->busy; });
 }
 
 }  // namespace foresight

@@ -1,12 +1,14 @@
 // One robot's live prediction pipeline. Assembles steps from messages with the same seq
 // (docs/protocol.md, section 6): a camera FRAME and TELEMETRY for a telemetry-conditioned model, a
 // camera FRAME and a label FRAME (the pose image of the next frame) for a pose-conditioned one.
-// Preprocesses frames for the model, and runs the model on
-// one worker thread that always takes the newest complete step (skipped steps count as dropped).
-// The worker carries the recurrent state across steps, resetting it on a seq gap, a new episode
-// or RESET; it predicts 1 + (PLAN steps) frames ahead for N latent samples, measures the online
-// PSNR of each 1-step prediction against the frame that then arrives, publishes views to a
-// ViewHub, and hands every result to a sink (the telemetry server). No LibTorch in this header.
+// Steps pair per sender (each sender has its own stream and recurrent state; see
+// SessionOptions::pair_per_sender). Preprocesses frames for the model, and runs the model on one
+// worker thread that takes each stream's newest complete step, streams in turn. A step skipped
+// because a newer one came first is not predicted (counted as dropped) but the state still
+// observes it, encoder only; the state resets on a real seq gap, a new episode or RESET. It
+// predicts 1 + (PLAN steps) frames ahead for N latent samples, measures the online PSNR of each
+// 1-step prediction against the frame that then arrives, publishes views to a ViewHub, and hands
+// every result to a sink (the telemetry server). No LibTorch in this header.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,7 @@
 
 #include "common/model/model_metadata.hpp"
 #include "common/protocol/messages.hpp"
+#include "edge/session/image_decode.hpp"
 
 namespace foresight {
 
@@ -41,6 +44,13 @@ struct SessionOptions {
   // sequence and its predictions drift (docs/results.md measures it); models without recurrent
   // state (pose) ignore it.
   int state_window = 0;
+  // Each sender (source) has its own steps and recurrent state: parts pair only with the same
+  // sender's. False when a local camera supplies a part: then every sender's parts pair with the
+  // camera's by seq, in one stream.
+  bool pair_per_sender = true;
+  // Largest camera or pose image accepted, in pixels (width x height), checked in the image's
+  // header before it is decoded.
+  uint64_t max_frame_pixels = kDefaultMaxFramePixels;
 };
 
 // The state window for a model: n_past + 2, at most its training sequence length (the state
@@ -111,8 +121,13 @@ class PredictionSession {
   void on_label(uint64_t seq, uint64_t timestamp_ns, const cv::Mat& rgb, uint64_t source);
   void on_telemetry(uint64_t seq, const Telemetry& telemetry, uint64_t source);
   void on_plan(uint64_t seq, const Plan& plan, uint64_t source);
-  // Resets the recurrent state before the next step the worker runs.
+  // Resets the recurrent state of every stream before its next step.
   void on_reset();
+  // Resets the state of `source`'s stream (RESET, or a sender's first step).
+  void on_reset(uint64_t source);
+  // `source` has gone: its unpaired parts are dropped (they would never complete and must not
+  // starve later senders); with per-sender pairing its stream and state go too.
+  void on_disconnect(uint64_t source);
 
   // Blocks until no complete step is waiting and the worker is idle (or the timeout passes);
   // returns whether it got there. For tests and orderly shutdown.

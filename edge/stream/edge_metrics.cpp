@@ -34,7 +34,14 @@ std::string EdgeMetrics::prometheus_text() const {
   counter("steps_completed_total", "Steps whose parts (frame and telemetry or pose) all arrived.",
           steps_completed);
   counter("steps_predicted_total", "Steps the model ran on.", steps_predicted);
-  counter("dropped_total", "Steps skipped because a newer one arrived first.", dropped);
+  counter("dropped_total", "Steps not predicted because a newer one arrived first.", dropped);
+  counter("skipped_observed_total",
+          "Skipped complete steps the recurrent state still observed (encoder only, no decoder).",
+          skipped_observed);
+  counter("orphans_removed_total", "Step parts dropped because their sender left before pairing.",
+          orphans_removed);
+  gauge("streams_open", "Senders with their own step stream and recurrent state.",
+        static_cast<double>(streams_open.load(std::memory_order_relaxed)));
   counter("resets_total", "Recurrent state resets.", resets);
   counter("state_reanchors_total", "Recurrent state restarts from recent frames (--state-window).",
           reanchors);

@@ -21,7 +21,10 @@ class EdgeMetrics {
   std::atomic<uint64_t> telemetry_in{0};       // TELEMETRY messages accepted
   std::atomic<uint64_t> steps_completed{0};    // steps whose parts all arrived
   std::atomic<uint64_t> steps_predicted{0};    // steps the model ran on
-  std::atomic<uint64_t> dropped{0};            // complete or incomplete steps skipped
+  std::atomic<uint64_t> dropped{0};            // complete or incomplete steps not predicted
+  std::atomic<uint64_t> skipped_observed{0};   // of those, complete ones the state still observed
+  std::atomic<uint64_t> orphans_removed{0};    // parts of steps whose sender left before pairing
+  std::atomic<uint64_t> streams_open{0};       // senders with their own step stream and state
   std::atomic<uint64_t> resets{0};             // recurrent state resets
   std::atomic<uint64_t> reanchors{0};          // state restarts at the state window
   std::atomic<uint64_t> predictions_out{0};    // PREDICTION messages queued to clients

@@ -2,7 +2,8 @@
 # The viewer page in a real browser: toy model -> foresight-edge, `foresight sim` feeding frames,
 # headless Chromium loads http://127.0.0.1:PORT/. Checks that the browser opened the four MJPEG
 # streams, that its screenshot is a 1280x900 PNG with pictures in the views, and that the page's DOM has
-# the four view <img> elements and the PSNR legend its script fills from /psnr.json.
+# the four view <img> elements and the PSNR legend its script fills from /psnr.json. The daemon
+# runs with --token: the page is opened as /?token=T and must pass T on to its streams and polls.
 # Chromium is required (./foresight.sh deps installs it): without it the test fails.
 # Usage: viewer_browser.sh FORESIGHT FORESIGHT_EDGE OUT_DIR   (CTest: viewer_browser)
 # Environment: CHROMIUM (default /usr/bin/chromium); FORESIGHT_E2E_MODEL (serve this model
@@ -18,14 +19,17 @@ fi
 e2e_setup "$@"
 e2e_model
 # shellcheck disable=SC2086  # FORESIGHT_E2E_EDGE_FLAGS is a list of flags
-e2e_start_edge --log-level debug ${FORESIGHT_E2E_EDGE_FLAGS:-}  # debug: logs each stream it closes
+TOKEN=viewer-secret
+e2e_start_edge --log-level debug --token "$TOKEN" ${FORESIGHT_E2E_EDGE_FLAGS:-}  # debug: logs each stream it closes
+CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HPORT/")
+[ "$CODE" = 401 ] || e2e_fail "the page answered $CODE without the token, expected 401"
 
 # A robot feeding 20 steps a second for as long as the browser needs (stopped at the end).
-e2e_bg sim "$FS" sim --edge "127.0.0.1:$TPORT" --frames 3000 --fps 20
+e2e_bg sim "$FS" sim --edge "127.0.0.1:$TPORT" --frames 3000 --fps 20 --token "$TOKEN"
 SIM_PID=$E2E_LAST_PID
 # Let the PSNR chart collect a few points before the browser looks.
 for _ in $(seq 300); do
-  POINTS=$(curl -sf --max-time 2 "http://127.0.0.1:$HPORT/psnr.json" |
+  POINTS=$(curl -sf --max-time 2 "http://127.0.0.1:$HPORT/psnr.json?token=$TOKEN" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
   [ "$POINTS" -ge 20 ] && break
   kill -0 "$SIM_PID" 2>/dev/null || { cat "$OUT/sim.log" >&2; e2e_fail "foresight sim exited early"; }
@@ -40,7 +44,7 @@ chromium() {
   timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
     --user-data-dir="$profile" --window-size=1280,900 --virtual-time-budget=5000 "$@" \
-    "http://127.0.0.1:$HPORT/"
+    "http://127.0.0.1:$HPORT/?token=$TOKEN"
 }
 
 # --virtual-time-budget waits for pending requests: an <img> whose stream never gets a frame
@@ -111,8 +115,8 @@ done
 chromium --dump-dom > "$OUT/viewer.html" 2> "$OUT/chromium-dom.log" ||
   { tail -n 20 "$OUT/chromium-dom.log" >&2; e2e_fail "chromium --dump-dom failed (124: timed out)"; }
 for view in sidebyside camera prediction uncertainty; do
-  grep -q "<img src=\"/stream.mjpg?view=$view\"" "$OUT/viewer.html" ||
-    e2e_fail "the page has no <img> for the $view view (DOM in $OUT/viewer.html)"
+  grep -q "<img[^>]* src=\"/stream.mjpg?view=$view&amp;token=$TOKEN\"" "$OUT/viewer.html" ||
+    e2e_fail "the page has no <img> streaming the $view view with the token (DOM in $OUT/viewer.html)"
 done
 # The legend is written by the page's script from /psnr.json: the script ran and got data.
 LEGEND=$(grep -o '<span id="last">[^<]*</span>' "$OUT/viewer.html" || true)

@@ -88,6 +88,7 @@ TEST(CameraFeed, FramesPairWithTelemetryBySeq) {
   auto predictor = load_predictor(testing::tiny_model(".ptl"));
   SessionOptions so;
   so.seed = 3;
+  so.pair_per_sender = false;  // as foresight-edge runs with a local camera
   PredictionSession session(std::move(predictor), so);
   testing::ResultCollector results;
   session.start(results.sink());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "edge/session/frame_preprocess.hpp"
+#include "session_helpers.hpp"
 
 namespace foresight {
 namespace {
@@ -95,6 +96,47 @@ TEST(FramePreprocess, TensorsRoundTripToImages) {
   cv::Mat rgb = to_rgb8(t);
   at::Tensor back = to_model_input(rgb, 16);
   EXPECT_LE((back - t).abs().max().item<double>(), 0.5 / 255 + 1e-6);
+}
+
+// Corrupt PNG and JPEG data is refused with one exception and nothing on stderr (libpng and
+// libjpeg print their own lines, bytes of the input included, when left to themselves).
+TEST(FramePreprocess, CorruptImagesAreRefusedQuietly) {
+  std::vector<uint8_t> png = encode_png(cv::Mat(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
+  png[13] = 0xf9;  // the IHDR chunk's type: "I" becomes a byte that is no letter
+  std::vector<uint8_t> jpeg = encode_jpeg(gradient(64, 64));
+  size_t scan = 0;  // the start-of-scan marker: cut halfway through the scan after it
+  for (size_t i = 0; i + 1 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xff && jpeg[i + 1] == 0xda) scan = i;
+  }
+  ASSERT_GT(scan, 0u);
+  jpeg.resize(scan + (jpeg.size() - scan) / 2);  // libjpeg warns and pads
+  std::vector<uint8_t> junk_jpeg = {0xff, 0xd8, 0xff, 0x00, 0x13, 0x57};
+  ::testing::internal::CaptureStderr();
+  EXPECT_THROW(decode_frame({ImageEncoding::png, 0, 0, png}), ProtocolError);
+  EXPECT_THROW(decode_frame({ImageEncoding::jpeg, 0, 0, junk_jpeg}), ProtocolError);
+  cv::Mat padded = decode_frame({ImageEncoding::jpeg, 0, 0, jpeg});  // usable, as a camera's
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(printed, "");
+  EXPECT_EQ(padded.cols, 64);
+}
+
+TEST(FramePreprocess, TheFrameLimitIsCheckedFromTheHeaderBeforeDecoding) {
+  for (auto bytes : {testing::png_claiming(12000, 12000), testing::jpeg_claiming(12000, 12000)}) {
+    const ImageEncoding enc = bytes[0] == 0x89 ? ImageEncoding::png : ImageEncoding::jpeg;
+    try {
+      decode_frame({enc, 0, 0, bytes});
+      ADD_FAILURE() << "accepted";
+    } catch (const ProtocolError& e) {
+      EXPECT_EQ(e.code(), ErrorCode::malformed_payload);
+      EXPECT_NE(std::string(e.what()).find("12000x12000"), std::string::npos) << e.what();
+    }
+  }
+  // Within a lower limit the same images are judged by their pixels (and fail to decode).
+  const auto small = testing::png_claiming(4, 4);
+  EXPECT_EQ(decode_frame({ImageEncoding::png, 0, 0, small}, 16).cols, 4);
+  EXPECT_THROW(decode_frame({ImageEncoding::png, 0, 0, small}, 15), ProtocolError);
+  Image raw{ImageEncoding::raw_rgb, 4, 4, std::vector<uint8_t>(48, 1)};
+  EXPECT_THROW(decode_frame(raw, 15), ProtocolError);
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ using namespace std::chrono_literals;
 
 class HttpTest : public ::testing::Test {
  protected:
+  virtual HttpServerOptions options() const { return {}; }
   void SetUp() override {
-    HttpServerOptions opt;
+    HttpServerOptions opt = options();
     opt.port = 0;
     server = std::make_unique<HttpServer>(io, opt, hub, &metrics);
     server->start();
@@ -41,9 +42,11 @@ class HttpTest : public ::testing::Test {
   };
 
   // One GET on a fresh connection (Connection: close), read to the end.
-  Response get(const std::string& target, const std::string& method = "GET") {
+  Response get(const std::string& target, const std::string& method = "GET",
+               const std::string& extra_headers = "") {
     testing::TestClient c(server->port());
-    c.send_bytes(method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    c.send_bytes(method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" +
+                 extra_headers + "\r\n");
     return read_response(c);
   }
 
@@ -103,7 +106,8 @@ TEST_F(HttpTest, HealthMetricsAndPsnrSeries) {
   EXPECT_DOUBLE_EQ(j[0]["psnr"].get<double>(), 25.5);
   auto page = get("/");
   EXPECT_EQ(page.status, 200);
-  EXPECT_NE(page.body.find("/stream.mjpg?view=sidebyside"), std::string::npos);
+  EXPECT_NE(page.body.find("data-view=\"sidebyside\""), std::string::npos);
+  EXPECT_NE(page.body.find("/stream.mjpg?view="), std::string::npos);
   EXPECT_NE(page.body.find("/psnr.json"), std::string::npos);
 }
 
@@ -140,6 +144,51 @@ TEST_F(HttpTest, MjpegStreamSendsTheLatestFrameAsParts) {
   hub.publish("prediction", std::vector<uint8_t>(50, 2));
   EXPECT_EQ(read_part(), std::string(50, '\x02'));
   EXPECT_NE(get("/metrics").body.find("foresight_http_streams_open 1"), std::string::npos);
+}
+
+class HttpTokenTest : public HttpTest {
+ protected:
+  HttpServerOptions options() const override {
+    HttpServerOptions o;
+    o.token = "s3cret";
+    o.max_streams = 1;
+    return o;
+  }
+};
+
+// With --token, the page, streams, snapshots, metrics and the PSNR series want it (query or
+// bearer header); /healthz stays open for supervisors.
+TEST_F(HttpTokenTest, TheTokenGuardsEverythingButHealthz) {
+  hub.publish("camera", {0xff, 0xd8, 0xff, 0xd9});
+  EXPECT_EQ(get("/healthz").status, 200);
+  for (const char* target : {"/", "/metrics", "/psnr.json", "/snapshot.jpg?view=camera",
+                             "/stream.mjpg?view=camera", "/metrics?token=s3cre",
+                             "/metrics?token=s3cret2", "/metrics?token="}) {
+    auto r = get(target);
+    EXPECT_EQ(r.status, 401) << target;
+    EXPECT_EQ(r.body.find("s3cret"), std::string::npos) << target;
+  }
+  EXPECT_EQ(get("/metrics", "GET", "Authorization: Bearer wrong\r\n").status, 401);
+  EXPECT_EQ(get("/?token=s3cret").status, 200);
+  EXPECT_EQ(get("/snapshot.jpg?view=camera&token=s3cret").status, 200);
+  EXPECT_EQ(get("/psnr.json", "GET", "Authorization: Bearer s3cret\r\n").status, 200);
+}
+
+// --max-streams: the viewer past the limit gets a well-formed 503 that names the flag.
+TEST_F(HttpTokenTest, StreamsPastTheLimitGetA503) {
+  hub.publish("camera", {0xff, 0xd8, 0xff, 0xd9});
+  testing::TestClient first(server->port());
+  first.send_bytes(std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(read_response(first).status, 200);
+  for (int i = 0; i < 50 && get("/metrics?token=s3cret").body.find("streams_open 1") ==
+                                std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  testing::TestClient second(server->port());
+  second.send_bytes(std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto status = second.next_line();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->substr(0, 12), "HTTP/1.1 503");
 }
 
 }  // namespace

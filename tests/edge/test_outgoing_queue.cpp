@@ -54,5 +54,33 @@ TEST(OutgoingQueue, StaysBoundedUnderAFloodOfPredictions) {
   EXPECT_EQ(shed, 10000 - 7);
 }
 
+OutgoingMessage step_msg(const std::string& text, uint64_t group) {
+  return {std::make_shared<const std::string>(text), true, group};
+}
+
+// A step's predictions (one group) are shed whole or kept whole: a new step sheds whole older
+// steps, never its own messages, and never the rest of the step being written.
+TEST(OutgoingQueue, ShedsWholeStepsAndKeepsARolloutTogether) {
+  OutgoingQueue q(4, 4);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(q.push(step_msg("a" + std::to_string(k), 1)), 0);
+  // Step 2 has 6 messages, more than the limit: it sheds step 1 whole and then exceeds the limit
+  // by its own size rather than losing part of itself.
+  int shed = 0;
+  for (int k = 0; k < 6; ++k) shed += q.push(step_msg("b" + std::to_string(k), 2));
+  EXPECT_EQ(shed, 3);
+  EXPECT_EQ(q.size(), 6u);
+  EXPECT_EQ(*q.begin_write().bytes, "b0");  // step 2 is on the wire from now on
+  // Step 3 cannot shed step 2 (being written): it is shed itself, whole.
+  shed = 0;
+  for (int k = 0; k < 2; ++k) shed += q.push(step_msg("c" + std::to_string(k), 3));
+  EXPECT_EQ(shed, 2);
+  EXPECT_EQ(q.size(), 6u);
+  for (int k = 0; k < 6; ++k) {
+    EXPECT_EQ(*q.begin_write().bytes, "b" + std::to_string(k));
+    q.pop_front();
+  }
+  EXPECT_TRUE(q.empty());
+}
+
 }  // namespace
 }  // namespace foresight

@@ -4,6 +4,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "edge/runtime/predictor.hpp"
 #include "edge/stream/edge_metrics.hpp"
 #include "edge/stream/view_hub.hpp"
@@ -16,12 +19,58 @@ using namespace std::chrono_literals;
 using testing::camera_frame;
 using testing::telemetry_of;
 
+// A predictor whose `step` waits while the gate is closed: the test decides when the worker is
+// busy, so "steps arrive while the model runs" is deterministic.
+class GatedPredictor final : public Predictor {
+ public:
+  explicit GatedPredictor(std::shared_ptr<Predictor> inner) : inner_(std::move(inner)) {}
+  const ModelMetadata& metadata() const override { return inner_->metadata(); }
+  std::string runtime() const override { return inner_->runtime(); }
+  RecurrentState init_state(int64_t batch) override { return inner_->init_state(batch); }
+  std::pair<at::Tensor, RecurrentState> step(const at::Tensor& x, const at::Tensor& cond_prev,
+                                             const at::Tensor& conds, const RecurrentState& state,
+                                             bool first, const at::Tensor& noise) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++waiting_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return open_; });
+      --waiting_;
+    }
+    return inner_->step(x, cond_prev, conds, state, first, noise);
+  }
+  RecurrentState observe(const at::Tensor& x, const at::Tensor& cond_prev,
+                         const RecurrentState& state, bool first, const at::Tensor& noise) override {
+    ++observed;
+    return inner_->observe(x, cond_prev, state, first, noise);
+  }
+  void set_open(bool open) {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = open;
+    cv_.notify_all();
+  }
+  // Blocks until the worker is inside step() (held at the closed gate).
+  void wait_for_worker() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return waiting_ > 0; });
+  }
+  std::atomic<int> observed{0};
+
+ private:
+  std::shared_ptr<Predictor> inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int waiting_ = 0;
+};
+
 class SessionTest : public ::testing::Test {
  protected:
   void make(SessionOptions opt = {}, testing::TinyModelSpec spec = {}) {
     if (opt.seed == 0) opt.seed = 42;
     std::shared_ptr<Predictor> p = load_predictor(testing::tiny_model(".ptl", spec));
-    session = std::make_unique<PredictionSession>(p, opt, &hub, &metrics);
+    gated = std::make_shared<GatedPredictor>(p);
+    session = std::make_unique<PredictionSession>(gated, opt, &hub, &metrics);
   }
   void start() { session->start(collector.sink()); }
   // Sends step `seq` of the world (frame first unless telemetry_first) and advances the world.
@@ -40,6 +89,7 @@ class SessionTest : public ::testing::Test {
   ViewHub hub;
   EdgeMetrics metrics;
   testing::ResultCollector collector;
+  std::shared_ptr<GatedPredictor> gated;
   std::unique_ptr<PredictionSession> session;
 };
 
@@ -324,6 +374,122 @@ TEST(StateWindow, DefaultsToTheModelsTrainingSequenceLengthAndNeverForPoseOrOldM
   EXPECT_EQ(default_state_window(m), 3);  // never older than in training
   m.condition_kind = "pose";
   EXPECT_EQ(default_state_window(m), 0);
+}
+
+
+// Steps that arrive while the model runs are skipped (not predicted), but the state observes them:
+// the next prediction is exactly the one of a session that predicted every step, nothing resets.
+TEST_F(SessionTest, SkippedStepsStillUpdateTheStateWithoutAReset) {
+  SessionOptions opt;
+  opt.noise_scale = 0.0;  // deterministic: predictions compare exactly
+  testing::TinyModelSpec spec;
+  spec.n_past = 2;
+  auto run = [&](bool skip) {
+    metrics.resets = 0;
+    metrics.skipped_observed = 0;
+    make(opt, spec);
+    start();
+    world = PushingWorld{5};
+    std::vector<StepResult> out;
+    for (uint64_t s = 1; s <= 6; ++s) {
+      if (skip && s == 3) {
+        gated->set_open(false);  // step 3 holds the worker: 4 and 5 arrive meanwhile
+        send_step(s);
+        gated->wait_for_worker();
+        send_step(++s);
+        send_step(++s);
+        gated->set_open(true);
+      } else {
+        send_step(s);
+      }
+      for (auto& r : settle()) out.push_back(std::move(r));
+    }
+    session.reset();
+    return out;
+  };
+  auto every = run(false);
+  ASSERT_EQ(every.size(), 6u);
+  auto skipping = run(true);
+  ASSERT_EQ(skipping.size(), 5u);  // 1, 2, 3, 5, 6: step 4 was skipped
+  EXPECT_EQ(skipping[3].frame_seq, 5u);
+  EXPECT_FALSE(skipping[3].reset);
+  EXPECT_FALSE(skipping[3].images.empty());
+  EXPECT_EQ(gated->observed.load(), 1);
+  EXPECT_EQ(metrics.skipped_observed.load(), 1u);
+  EXPECT_EQ(metrics.resets.load(), 1u);  // the first step only
+  EXPECT_EQ(skipping[3].images[0].image.bytes, every[4].images[0].image.bytes);
+  EXPECT_EQ(skipping[4].images[0].image.bytes, every[5].images[0].image.bytes);
+  EXPECT_FALSE(skipping[3].psnr.has_value());  // its predecessor's prediction was for step 4
+  EXPECT_TRUE(skipping[4].psnr.has_value());
+}
+
+// A burst longer than the skipped steps kept: the state restarts from the steps just before the
+// newest (as at the state window) and predicts it at once, rather than resetting and warming up.
+TEST_F(SessionTest, ABurstStillGivesAPredictionForTheNewestStep) {
+  testing::TinyModelSpec spec;
+  spec.n_past = 3;
+  make({}, spec);
+  start();
+  for (uint64_t s = 1; s <= 3; ++s) {
+    send_step(s);
+    settle();
+  }
+  gated->set_open(false);
+  send_step(4);
+  gated->wait_for_worker();
+  for (uint64_t s = 5; s <= 300; ++s) send_step(s);
+  gated->set_open(true);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1].frame_seq, 300u);
+  EXPECT_FALSE(r[1].reset);
+  EXPECT_FALSE(r[1].images.empty());
+  EXPECT_EQ(gated->observed.load(), 2);  // 298 and 299: n_past - 1
+  EXPECT_EQ(metrics.reanchors.load(), 1u);
+}
+
+// Parts pair only with the same sender's: a step's FRAME from one sender and TELEMETRY from
+// another never make a step, and leftovers of a sender that left do not hold back the next one.
+TEST_F(SessionTest, StepsPairPerSenderAndLeftoversOfAGoneSenderAreRemoved) {
+  make();
+  start();
+  const cv::Mat img = world.render();
+  session->on_telemetry(50, telemetry_of(world), 1);
+  session->on_frame(50, 0, camera_frame(img), 2);
+  EXPECT_TRUE(settle().empty());
+  for (uint64_t s = 21; s <= 24; ++s) session->on_telemetry(s, telemetry_of(world), 3);
+  session->on_disconnect(3);
+  EXPECT_EQ(metrics.orphans_removed.load(), 4u);
+  // Sender 4 from seq 1, and sender 1 completes its step 50 meanwhile: both are predicted.
+  for (uint64_t s = 1; s <= 3; ++s) {
+    session->on_frame(s, 0, camera_frame(world.render()), 4);
+    session->on_telemetry(s, telemetry_of(world), 4);
+    world.step();
+    auto r = settle();
+    ASSERT_EQ(r.size(), 1u) << s;
+    EXPECT_EQ(r[0].source, 4u);
+    EXPECT_EQ(r[0].reset, s == 1);  // sender 4's own state: continuous from its first step
+  }
+  session->on_frame(50, 0, camera_frame(img), 1);
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].source, 1u);
+  EXPECT_EQ(metrics.streams_open.load(), 3u);  // senders 1, 2 and 4
+}
+
+// A sender that starts again from seq 1 without reconnecting is not starved by its own
+// unpaired parts with higher seqs: the part that waited longest goes first.
+TEST_F(SessionTest, ARestartedSenderIsNotStarvedByItsOwnLeftovers) {
+  make();
+  start();
+  for (uint64_t s = 101; s <= 104; ++s) session->on_telemetry(s, telemetry_of(world), 7);
+  session->on_reset(7);
+  for (uint64_t s = 1; s <= 3; ++s) {
+    send_step(s);
+    auto r = settle();
+    ASSERT_EQ(r.size(), 1u) << s;
+    EXPECT_EQ(r[0].frame_seq, s);
+  }
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+#include <thread>
+
 #include "common/protocol/json_lines.hpp"
 #include "common/world/dance_world.hpp"
 #include "server_harness.hpp"
@@ -399,6 +402,125 @@ TEST(TelemetryServer, ByeClosesAfterTheRepliesAndListeningOnABusyPortFails) {
   TelemetryServerOptions busy;
   busy.port = h.port();
   EXPECT_THROW(TelemetryServer(io, busy, *h.session), std::runtime_error);
+}
+
+// The ERROR for a message whose header was read echoes its seq, whichever layer refused it.
+TEST(TelemetryServer, ErrorsEchoTheSeqOfTheOffendingMessage) {
+  ServerHarness h;
+  TestClient c(h.port());
+  PushingWorld world(2);
+  std::vector<uint8_t> nan = encode({{41, 0, 0}, testing::telemetry_of(world)});
+  set_u32(nan, kHeaderSize + 8, 0x7fc00000u);  // action[0] = NaN
+  c.send_bytes(nan);
+  auto e = c.next_of(MessageType::error);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(std::get<ErrorMessage>(e->body).code, ErrorCode::non_finite);
+  EXPECT_EQ(e->header.seq, 41u);
+
+  std::vector<uint8_t> cut = encode({{42, 0, 0}, testing::telemetry_of(world)});
+  cut.pop_back();  // the payload no longer holds its last float
+  set_u32(cut, 24, static_cast<uint32_t>(cut.size() - kHeaderSize));
+  c.send_bytes(cut);
+  e = c.next_of(MessageType::error);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(std::get<ErrorMessage>(e->body).code, ErrorCode::malformed_payload);
+  EXPECT_EQ(e->header.seq, 42u);
+
+  TestClient j(h.port());
+  j.send_line(R"({"type":"telemetry","seq":43,"action":[1e39,0,0,1],"position":[0,0,0]})");
+  auto line = j.next_line();
+  ASSERT_TRUE(line.has_value());
+  const Envelope err = parse_json_line(*line);
+  EXPECT_EQ(std::get<ErrorMessage>(err.body).code, ErrorCode::non_finite);
+  EXPECT_EQ(err.header.seq, 43u);
+}
+
+// A sender that sent TELEMETRY without FRAMEs and left (a robot that crashed) leaves nothing that
+// holds back the next sender, whatever its seq.
+TEST(TelemetryServer, HalfStepsOfASenderThatLeftDoNotStarveTheNext) {
+  ServerHarness h;
+  PushingWorld world(3);
+  {
+    TestClient crashed(h.port());
+    for (uint64_t s = 21; s <= 24; ++s) crashed.send({{s, 0, 0}, testing::telemetry_of(world)});
+    expect_alive(crashed);  // all four were taken in
+  }
+  TestClient restarted(h.port());
+  for (uint64_t s = 1; s <= 3; ++s) {
+    send_step(restarted, world, s);
+    auto m = restarted.next_of(MessageType::prediction);
+    ASSERT_TRUE(m.has_value()) << s;
+    EXPECT_EQ(std::get<Prediction>(m->body).frame_seq, s);
+  }
+  for (int i = 0; i < 100 && h.metrics.orphans_removed.load() < 4; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(h.metrics.orphans_removed.load(), 4u);
+}
+
+// Two robots on one daemon: each has its own steps and state and gets its own predictions; one's
+// TELEMETRY and the other's FRAME with the same seq make no step.
+TEST(TelemetryServer, TwoSendersAtOnceEachGetTheirOwnPredictions) {
+  ServerHarness h;
+  TestClient a(h.port()), b(h.port());
+  PushingWorld wa(3), wb(4);
+  a.send({{50, 0, 0}, testing::telemetry_of(wa)});
+  b.send({{50, 0, 0}, testing::camera_frame(wb.render())});
+  for (uint64_t s = 1; s <= 3; ++s) {
+    send_step(a, wa, s);
+    send_step(b, wb, 100 + s);
+    auto pa = a.next_of(MessageType::prediction);
+    auto pb = b.next_of(MessageType::prediction);
+    ASSERT_TRUE(pa && pb) << s;
+    EXPECT_EQ(std::get<Prediction>(pa->body).frame_seq, s);
+    EXPECT_EQ(std::get<Prediction>(pb->body).frame_seq, 100 + s);
+  }
+  EXPECT_EQ(h.metrics.resets.load(), 2u);  // one per sender, none from the other's steps
+  EXPECT_EQ(h.metrics.steps_predicted.load(), 6u);
+}
+
+// A PLAN rollout with samples is many messages at once (here 16 horizons x (2 samples + mean +
+// std) = 64, twice the per-client queue): a client that reads gets all of them.
+TEST(TelemetryServer, ARolloutArrivesWhole) {
+  SessionOptions so;
+  so.samples = 2;
+  ServerHarness h({}, so, {}, ".pt");
+  TestClient c(h.port());
+  PushingWorld world(5);
+  Plan plan;
+  for (int i = 0; i < 15; ++i) plan.steps.push_back({{0.01f, 0, 0, 1}, {0, 0, 0.1f}});
+  c.send({{1, 0, 0}, plan});
+  send_step(c, world, 1);
+  std::set<std::pair<uint32_t, int32_t>> got;
+  for (int i = 0; i < 64; ++i) {
+    auto m = c.next_of(MessageType::prediction);
+    ASSERT_TRUE(m.has_value()) << "after " << got.size() << " predictions";
+    const auto& p = std::get<Prediction>(m->body);
+    got.insert({p.k, p.sample});
+  }
+  EXPECT_EQ(got.size(), 64u);
+  EXPECT_EQ(got.begin()->first, 1u);
+  EXPECT_EQ(got.rbegin()->first, 16u);
+  EXPECT_EQ(h.metrics.predictions_shed.load(), 0u);
+}
+
+// A small PNG or JPEG whose header claims 12000 x 12000 pixels is refused from its header: an
+// ERROR naming the limit, no 432 MB decode, the connection and the daemon stay up.
+TEST(TelemetryServer, ImagesLargerThanTheFrameLimitAreRefusedBeforeDecoding) {
+  ServerHarness h;
+  TestClient c(h.port());
+  for (auto bytes : {testing::png_claiming(12000, 12000), testing::jpeg_claiming(12000, 12000)}) {
+    Frame bomb;
+    bomb.image.encoding = bytes[0] == 0x89 ? ImageEncoding::png : ImageEncoding::jpeg;
+    bomb.image.bytes = bytes;
+    c.send({{7, 0, 0}, bomb});
+    auto e = c.next_of(MessageType::error);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(std::get<ErrorMessage>(e->body).code, ErrorCode::malformed_payload);
+    EXPECT_NE(std::get<ErrorMessage>(e->body).message.find("--max-frame-pixels"), std::string::npos)
+        << std::get<ErrorMessage>(e->body).message;
+    EXPECT_EQ(e->header.seq, 7u);
+  }
+  expect_alive(c);
+  EXPECT_EQ(h.metrics.frames_in.load(), 0u);
 }
 
 }  // namespace

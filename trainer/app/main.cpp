@@ -6,9 +6,12 @@
 #include <exception>
 
 #include "common/dataset/sequence_reader.hpp"
+#include "common/util/exit_codes.hpp"
 #include "common/util/logging.hpp"
 #include "trainer/cli/commands.hpp"
-#include "trainer/cli/exit_codes.hpp"
+#include "trainer/checkpoint/checkpoint.hpp"
+#include "trainer/config/train_config.hpp"
+#include "trainer/train/trainer.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -28,9 +31,18 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? foresight::kExitOk : foresight::kExitUsage;
+  } catch (const foresight::ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitUsage;
   } catch (const foresight::DatasetError& e) {
     spdlog::error("{}", e.what());
     return foresight::kExitBadData;
+  } catch (const foresight::CheckpointError& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitBadData;
+  } catch (const foresight::TrainingDiverged& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitDiverged;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return foresight::kExitFailure;

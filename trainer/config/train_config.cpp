@@ -89,7 +89,7 @@ PoseConfig TrainConfig::pose_config() const {
 
 void TrainConfig::validate() const {
   auto require = [](bool ok, const std::string& msg) {
-    if (!ok) throw std::invalid_argument(msg);
+    if (!ok) throw ConfigError(msg);
   };
   require(prior == "fixed" || prior == "learned", "--prior must be fixed or learned, not '" + prior + "'");
   require(device == "auto" || device == "cpu" || device == "cuda",
@@ -142,7 +142,7 @@ TrainConfig svg_preset(const std::string& name) {
     c.lr_schedule = "cosine";
     return c;
   }
-  throw std::invalid_argument("--preset must be tiny or paper, not '" + name + "'");
+  throw ConfigError("--preset must be tiny or paper, not '" + name + "'");
 }
 
 // The pose seed report's protocol: cyclical KL (10 cycles, ratio 1), teacher forcing 1.0 for 10
@@ -192,7 +192,7 @@ TrainConfig pose_preset(const std::string& name) {
 TrainConfig preset_config(const std::string& name, const std::string& model) {
   if (model == "svg") return svg_preset(name);
   if (model == "pose") return pose_preset(name);
-  throw std::invalid_argument("--model must be svg or pose, not '" + model + "'");
+  throw ConfigError("--model must be svg or pose, not '" + model + "'");
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@
 #include "common/model/svg_config.hpp"
 
 namespace foresight {
+
+// A configuration that cannot run (flag values out of range or inconsistent): the command line's
+// fault, so `foresight` exits with the usage code 2.
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 struct TrainConfig {
   // Data and run.
