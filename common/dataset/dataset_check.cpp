@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/dataset/dataset_format.hpp"
+#include "common/dataset/pose_clip_reader.hpp"
 #include "common/dataset/sequence_reader.hpp"
 #include "common/metrics/image_metrics.hpp"
 
@@ -114,6 +115,45 @@ SplitReport check_split(const fs::path& root, const std::string& split, bool ski
   return report;
 }
 
+// A pose split is one video: every frame and pose image is loaded (in chunks, to bound memory)
+// and the baseline is taken over its non-overlapping windows of kBaselinePast + kBaselineFuture
+// frames, each window counted as one baseline sequence. A bad file fails the split: a video has
+// no sequence to skip.
+SplitReport check_pose_split(const fs::path& root, const std::string& split,
+                             const CheckProgress& progress) {
+  constexpr int kChunk = 240;  // a multiple of the baseline window
+  const PoseSplit frames = open_pose_split(root, split);
+  SplitReport report;
+  report.split = split;
+  report.sequences = 1;
+  report.min_frames = report.max_frames = frames.size();
+  report.copy_last_psnr_per_step.assign(kBaselineFuture, 0.0);
+  const int window = kBaselinePast + kBaselineFuture;
+  const int64_t chunks = (frames.size() + kChunk - 1) / kChunk;
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int start = static_cast<int>(c * kChunk);
+    const PoseClip clip = load_pose_clip(frames, start, std::min(kChunk, frames.size() - start));
+    for (int w : pose_clip_starts(static_cast<int>(clip.frames.size(0)), window)) {
+      auto truth = clip.frames.slice(0, w + kBaselinePast, w + window);
+      auto seen = clip.frames[w + kBaselinePast - 1].unsqueeze(0).expand_as(truth).contiguous();
+      auto p = psnr_per_image(truth, seen).contiguous();
+      for (int i = 0; i < kBaselineFuture; ++i) {
+        report.copy_last_psnr_per_step[i] += p.data_ptr<double>()[i];
+      }
+      ++report.baseline_sequences;
+    }
+    if (progress) progress(split, c + 1, chunks);
+  }
+  double sum = 0;
+  for (double& v : report.copy_last_psnr_per_step) {
+    v = report.baseline_sequences > 0 ? v / static_cast<double>(report.baseline_sequences)
+                                      : std::numeric_limits<double>::quiet_NaN();
+    sum += v;
+  }
+  report.copy_last_psnr = sum / kBaselineFuture;
+  return report;
+}
+
 }  // namespace
 
 DatasetReport check_dataset(const fs::path& root, bool skip_bad, int threads,
@@ -122,12 +162,20 @@ DatasetReport check_dataset(const fs::path& root, bool skip_bad, int threads,
   report.root = root;
   std::error_code ec;
   if (!fs::is_directory(root, ec)) throw DatasetError(root.string() + ": not a folder");
+  for (const std::string& split : kPoseSplits) {
+    if (fs::is_directory(pose_image_dir(root, split), ec)) {
+      report.splits.push_back(check_pose_split(root, split, progress));
+    }
+  }
+  if (!report.splits.empty()) return report;  // the pose layout (data generate --world dance)
   for (const std::string& split : kSplits) {
     if (!fs::is_directory(root / split, ec)) continue;
     report.splits.push_back(check_split(root, split, skip_bad, threads, progress));
   }
   if (report.splits.empty()) {
-    throw DatasetError(root.string() + ": no train/, validate/ or test/ folder");
+    throw DatasetError(root.string() +
+                       ": no train/, validate/ or test/ folder (BAIR layout), nor train/train_img "
+                       "or val/val_img (pose layout)");
   }
   return report;
 }

@@ -42,6 +42,10 @@ using CheckProgress = std::function<void(const std::string& split, int64_t done,
 // with load_window, so every frame and CSV row is validated. Without skip_bad, throws the
 // DatasetError of the first bad sequence in listing order; with it, warns once per bad sequence
 // and counts it. threads: 0 = all cores.
+// The pose layout (ROOT/train/train_img + train_label, ROOT/val/...; pose_clip_reader.hpp) is
+// recognised too: each split is one video, reported as one sequence whose baseline windows are
+// its non-overlapping 12-frame windows; a bad file there is always an error (skip_bad and threads
+// do not apply).
 DatasetReport check_dataset(const std::filesystem::path& root, bool skip_bad, int threads = 0,
                             const CheckProgress& progress = {});
 

@@ -7,7 +7,9 @@
 #include <map>
 #include <opencv2/core.hpp>
 
+#include "common/dataset/dataset_check.hpp"
 #include "common/dataset/pose_clip_reader.hpp"
+#include "common/dataset/sequence_reader.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/world/dance_dataset_writer.hpp"
 #include "common/world/dance_world.hpp"
@@ -105,6 +107,27 @@ TEST(DanceDatasetWriter, LayoutAndSameBytesWhateverTheThreadCount) {
   EXPECT_TRUE(snapshot(o.out) == reference);
   write_dance_dataset(o);  // replacing the splits in place gives the same bytes
   EXPECT_TRUE(snapshot(o.out) == reference);
+}
+
+// `foresight data check` accepts what `data generate --world dance` writes: every frame and pose
+// image is read, the copy-last baseline is measured over 12-frame windows, a broken file fails.
+TEST(DanceDatasetWriter, DataCheckAcceptsThePoseLayout) {
+  DanceDatasetOptions o;
+  o.out = testing::scratch_dir("dance-check");
+  o.train_frames = 30;
+  o.val_frames = 12;
+  o.threads = 1;
+  write_dance_dataset(o);
+  DatasetReport r = check_dataset(o.out, false);
+  ASSERT_EQ(r.splits.size(), 2u);
+  EXPECT_EQ(r.splits[0].split, "train");
+  EXPECT_EQ(r.splits[0].min_frames, 30);
+  EXPECT_EQ(r.splits[0].baseline_sequences, 2);  // frames 0-11 and 12-23
+  EXPECT_EQ(r.splits[1].baseline_sequences, 1);
+  EXPECT_GT(r.splits[0].copy_last_psnr, 10.0);
+  EXPECT_LT(r.splits[0].copy_last_psnr, 60.0);  // the dancer moves
+  write_file_atomically(o.out / "val" / "val_label" / "frame5.png", "not a png");
+  EXPECT_THROW(check_dataset(o.out, false), DatasetError);
 }
 
 TEST(DanceDatasetWriter, EachDancerIsANewScene) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/dataset/pose_clip_reader.hpp"
+#include "common/dataset/sequence_reader.hpp"
 #include "common/metrics/image_metrics.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/world/dance_dataset_writer.hpp"
@@ -89,6 +90,36 @@ TEST(PoseTraining, ResumeCarriesOnFromTheLastEpoch) {
   auto [ckpt, model] = load_pose_checkpoint(fs::path(c.out) / kLastCheckpoint);
   EXPECT_EQ(ckpt.epoch, 2);
   EXPECT_EQ(ckpt.iteration, 6);
+}
+
+// --workers loads a batch's clips in parallel without changing what training sees; --skip-bad
+// drops a clip with an unreadable frame where training without it stops with the file's name.
+TEST(PoseTraining, WorkersAndSkipBadApply) {
+  TrainConfig serial = toy_pose_config("pose-serial");
+  serial.workers = 1;
+  TrainConfig parallel = toy_pose_config("pose-parallel");
+  parallel.workers = 3;
+  const double a = train(serial, std::nullopt).best_val_psnr;
+  const double b = train(parallel, std::nullopt).best_val_psnr;
+  EXPECT_EQ(a, b);
+
+  // A copy of the data with one broken training frame.
+  const fs::path broken = testing::scratch_dir("dance-broken");
+  fs::copy(dance_data(), broken, fs::copy_options::recursive);
+  write_file_atomically(broken / "train" / "train_img" / "frame5.png", "not a png");
+  TrainConfig strict = toy_pose_config("pose-strict");
+  strict.data = broken.string();
+  strict.iters_per_epoch = 12;  // 24 clips of 4 frames, batches of 2: every clip is drawn
+  try {
+    train(strict, std::nullopt);
+    ADD_FAILURE() << "trained on a broken frame";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame5.png"), std::string::npos) << e.what();
+  }
+  TrainConfig lenient = strict;
+  lenient.out = testing::scratch_dir("pose-lenient").string();
+  lenient.skip_bad = true;
+  EXPECT_EQ(train(lenient, std::nullopt).epochs, 1);
 }
 
 TEST(PoseRolloutEval, ScoresEveryFrameAfterTheFirstBesideCopyingIt) {

@@ -32,7 +32,7 @@ TEST(KlSchedule, CyclicalFollowsFuEtAl) {
   EXPECT_DOUBLE_EQ(s.weight(250, 1000), 0.0);
   EXPECT_DOUBLE_EQ(s.weight(300, 1000), 50.0 / 125.0);
   EXPECT_DOUBLE_EQ(s.weight(875, 1000), 1.0);
-  // Ratio 1: the seed report's pose setting, a ramp over the whole cycle.
+  // Ratio 1: our pose preset's setting (the seed report's is 0.5), a ramp over the whole cycle.
   KlSchedule r1{KlAnneal::kCyclical, 10, 1.0};
   EXPECT_DOUBLE_EQ(r1.weight(50, 1000), 0.5);
   EXPECT_DOUBLE_EQ(r1.weight(100, 1000), 0.0);

@@ -7,7 +7,7 @@
 
 #include "common/util/atomic_file.hpp"
 #include "trainer/report/plots.hpp"
-#include "trainer/train/epoch_report.hpp"
+#include "trainer/report/prediction_pictures.hpp"
 
 namespace foresight {
 namespace fs = std::filesystem;

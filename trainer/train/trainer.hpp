@@ -1,6 +1,7 @@
-// `foresight train`: the SVG training protocol of both seed reports (KL annealing, teacher
-// forcing, Adam, gradient clipping, NaN guard), with per-epoch validation through the edge's
-// code path, checkpoints (last + best, atomic), metrics.csv, plots and prediction GIFs.
+// `foresight train`: one training loop for both model families (training_family.hpp has what
+// differs): the seed reports' protocol (KL annealing, teacher forcing, Adam with its schedule,
+// gradient clipping, NaN guard), per-epoch validation (SVG through the edge's code path, pose by
+// the full validation rollout), checkpoints (last + best, atomic), metrics.csv, plots and GIFs.
 #pragma once
 #include <c10/core/Device.h>
 
@@ -25,8 +26,10 @@ struct TrainSummary {
   std::filesystem::path run_dir;
 };
 
-// Trains from scratch with `config`, or continues the run in `resume_dir` (model, optimiser,
-// schedules, RNG state and epoch restored; config taken from the run, `config.epochs` may extend it).
+// Trains from scratch with `config` (config.model picks the family), or continues the run in
+// `resume_dir` (its family, model, optimiser, schedules, RNG state and epoch restored; config taken
+// from the run, `config.epochs` may extend it). TrainSummary::copy_last_psnr holds the family's
+// baseline: copy-last (SVG) or copy-first over the rollout (pose).
 TrainSummary train(const TrainConfig& config, const std::optional<std::filesystem::path>& resume_dir);
 
 // Picks the device for "auto" | "cpu" | "cuda"; throws std::runtime_error if cuda is unavailable.

@@ -1,4 +1,4 @@
-#include "trainer/train/epoch_report.hpp"
+#include "trainer/report/prediction_pictures.hpp"
 
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
@@ -7,25 +7,9 @@
 
 #include "trainer/report/gif_writer.hpp"
 #include "trainer/report/image_grid.hpp"
-#include "trainer/report/plots.hpp"
 
 namespace foresight {
 namespace fs = std::filesystem;
-
-EpochReporter::EpochReporter(fs::path run_dir, int start_epoch)
-    : run_dir_(std::move(run_dir)), log_(run_dir_, start_epoch + 1) {}
-
-void EpochReporter::report(const EpochRow& row, const EvalResult& validation) {
-  log_.append(row);
-  try {
-    plot_training_curves(log_.path(), run_dir_ / "plots", validation.copy_psnr());
-    write_prediction_pictures(run_dir_ / "samples", "validation", validation,
-                              static_cast<int>(validation.example_truth.size(0)) -
-                                  static_cast<int>(validation.psnr_mean.size()));
-  } catch (const std::exception& e) {
-    spdlog::warn("pictures not written: {}", e.what());
-  }
-}
 
 void write_prediction_pictures(const fs::path& dir, const std::string& prefix,
                                const EvalResult& r, int n_past) {
