@@ -4,6 +4,7 @@
 #   ./foresight.sh demo    install, build, synthetic data -> train (tiny) -> export -> edge daemon + sim
 #   ./foresight.sh cross   aarch64: sysroot (cached), cross-build foresight-edge, tests under qemu, .deb
 #   ./foresight.sh build   install and build only
+#   ./foresight.sh format  clang-format every C++ file in place (test checks it first)
 #   ./foresight.sh deps    install Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +13,7 @@ BUILD=${FORESIGHT_BUILD_DIR:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config file curl python3
+  build-essential cmake ninja-build pkg-config file curl python3 clang-format
   libtorch-dev libopenblas0-openmp
   libopencv-dev libcamera-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -76,11 +77,26 @@ cross() {
   log "aarch64: done in $((SECONDS - t0)) s; package $deb"
 }
 
+# The C++ sources under version control (.clang-format at the root says how they look).
+cxx_sources() { git -C "$ROOT" ls-files '*.cpp' '*.hpp' '*.h' '*.cc'; }
+
+format_check() {
+  local bad
+  bad=$(cxx_sources | xargs clang-format --dry-run 2>&1 | grep -c 'warning:' || true)
+  if [ "$bad" != 0 ]; then
+    cxx_sources | xargs clang-format --dry-run 2>&1 | grep 'warning:' | cut -d: -f1 | sort -u >&2
+    log "error: the files above do not follow .clang-format ($bad places): ./foresight.sh format"
+    return 1
+  fi
+  log "formatting: every C++ file follows .clang-format"
+}
+
 case "${1:-help}" in
   deps) install_deps ;;
+  format) install_deps; cxx_sources | (cd "$ROOT" && xargs clang-format -i); format_check ;;
   build) install_deps; build ;;
   test)
-    install_deps "${CROSS_PACKAGES[@]}"; build
+    install_deps "${CROSS_PACKAGES[@]}"; format_check; build
     ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 600
     cross
     ;;
@@ -93,7 +109,7 @@ case "${1:-help}" in
     exec "$ROOT/tools/demo.sh" "$BUILD"
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     [ "${1:-help}" = help ] || exit 2
     ;;
 esac

@@ -66,10 +66,15 @@ void BM_EdgeStep(benchmark::State& state, const std::string& ext) {
   bench::report_latencies(state, lat);
   const double flops = 2.0 * count_svg_macs(c).edge_step();
   state.counters["GFLOP_per_step"] = flops / 1e9;
-  state.counters["GFLOP_per_s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP_per_s"] =
+      benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"))->Unit(benchmark::kMillisecond)->MinTime(5);
-BENCHMARK_CAPTURE(BM_EdgeStep, full_pt, std::string(".pt"))->Unit(benchmark::kMillisecond)->MinTime(5);
+BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"))
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_EdgeStep, full_pt, std::string(".pt"))
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
 
 // The roofline's ceiling: fp32 GEMM and a typical VGG 3x3 convolution at batch 1 and batch 16.
 void BM_Gemm(benchmark::State& state) {
@@ -87,8 +92,8 @@ void BM_Conv3x3(benchmark::State& state) {
   const int64_t batch = state.range(0), ch = state.range(1), res = state.range(2);
   auto x = at::rand({batch, ch, res, res}), w = at::rand({ch, ch, 3, 3}), b = at::rand({ch});
   for (auto _ : state) benchmark::DoNotOptimize(at::conv2d(x, w, b, 1, 1).data_ptr());
-  state.counters["GFLOP_per_s"] = benchmark::Counter(
-      2.0 * batch * res * res * ch * ch * 9 / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * batch * res * res * ch * ch * 9 / 1e9,
+                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Conv3x3)
     ->Args({1, 64, 64})

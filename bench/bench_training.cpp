@@ -55,8 +55,13 @@ void BM_TrainIteration(benchmark::State& state) {
       benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
 }
 // Args: device (0 cpu, 1 cuda), teacher forced (1) or feeding back predictions (0).
-BENCHMARK(BM_TrainIteration)->Args({0, 1})->Args({0, 0})->Args({1, 1})->Args({1, 0})
-    ->Unit(benchmark::kMillisecond)->MinTime(10);
+BENCHMARK(BM_TrainIteration)
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(10);
 
 void BM_Evaluate(benchmark::State& state) {
   bench::configure_threads();
@@ -73,7 +78,8 @@ void BM_Evaluate(benchmark::State& state) {
   for (auto _ : state) {
     // What evaluate() does per batch: observe 2 frames, roll out 10.
     auto s = model.init_state(kBatch);
-    s = model.step(x[0], c[0], c.narrow(0, 0, 1), s, true, at::randn({2, kBatch, 64}).to(device)).second;
+    s = model.step(x[0], c[0], c.narrow(0, 0, 1), s, true, at::randn({2, kBatch, 64}).to(device))
+            .second;
     auto out = model.step(x[1], c[0], c.narrow(0, 1, 10), s, false,
                           at::randn({11, kBatch, 64}).to(device));
     benchmark::DoNotOptimize(out.first.sum().item<float>());

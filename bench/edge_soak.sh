@@ -12,7 +12,7 @@ MINUTES=${4:-10}
 e2e_setup "$1" "$2" "$3"
 VIEWERS=${VIEWERS:-50}
 e2e_model
-e2e_start_edge --max-streams $((VIEWERS + 8)) --log-level warn
+e2e_start_edge --max-streams $((VIEWERS + 8))
 END=$((SECONDS + MINUTES * 60))
 
 for v in $(seq "$VIEWERS"); do

@@ -171,9 +171,11 @@ struct BatchLoader::Impl {
         if (!pending.empty() && !opt.drop_last) out.push_back({formed++, std::move(pending)});
         pending.clear();
         if (epoch_good == 0) {
-          add_entry({Entry::kError, {}, std::make_exception_ptr(DatasetError(
-                         "every one of the " + std::to_string(n) +
-                         " sequences failed to load (see the warnings above)"))});
+          add_entry({Entry::kError,
+                     {},
+                     std::make_exception_ptr(
+                         DatasetError("every one of the " + std::to_string(n) +
+                                      " sequences failed to load (see the warnings above)"))});
           halted = true;
           break;
         }
@@ -198,8 +200,8 @@ struct BatchLoader::Impl {
       if (pin) {
         const auto b = static_cast<int64_t>(windows.size());
         auto options = at::TensorOptions().dtype(at::kFloat).pinned_memory(true);
-        e.batch.frames = at::empty({opt.seq_len, b, kImageChannels, opt.image_size, opt.image_size},
-                                   options);
+        e.batch.frames =
+            at::empty({opt.seq_len, b, kImageChannels, opt.image_size, opt.image_size}, options);
         e.batch.conditions = at::empty({opt.seq_len, b, kConditionDim}, options);
         at::stack_out(e.batch.frames, frames, 1);
         at::stack_out(e.batch.conditions, conditions, 1);

@@ -13,22 +13,22 @@
 namespace foresight {
 
 struct Batch {
-  at::Tensor frames;       // [T, B, 3, H, W] float32 in [0, 1] (time-major, as SVG consumes it)
-  at::Tensor conditions;   // [T, B, 7]
+  at::Tensor frames;      // [T, B, 3, H, W] float32 in [0, 1] (time-major, as SVG consumes it)
+  at::Tensor conditions;  // [T, B, 7]
   std::vector<std::string> names;  // B sequence names
 };
 
 struct LoaderOptions {
   int batch_size = 12;
-  int seq_len = 12;          // frames per window (n_past + n_future, or n_eval)
+  int seq_len = 12;  // frames per window (n_past + n_future, or n_eval)
   int image_size = 64;
-  bool shuffle = true;       // training: shuffled order and random window start; eval: in order, start 0
-  bool drop_last = true;     // drop a final partial batch
+  bool shuffle = true;  // training: shuffled order and random window start; eval: in order, start 0
+  bool drop_last = true;  // drop a final partial batch
   uint64_t seed = 1;
-  int workers = 2;           // loading threads
-  int prefetch = 4;          // batches ready ahead of the consumer
-  bool skip_bad = false;     // skip unreadable sequences with a warning instead of throwing
-  bool pin_memory = false;   // page-locked batches (CUDA only; ignored with a warning without it)
+  int workers = 2;          // loading threads
+  int prefetch = 4;         // batches ready ahead of the consumer
+  bool skip_bad = false;    // skip unreadable sequences with a warning instead of throwing
+  bool pin_memory = false;  // page-locked batches (CUDA only; ignored with a warning without it)
 };
 
 // Each epoch visits every sequence exactly once, in batches of batch_size consecutive good

@@ -56,8 +56,8 @@ SequenceResult check_sequence(const fs::path& dir) {
   return r;
 }
 
-SplitReport check_split(const fs::path& root, const std::string& split, bool skip_bad,
-                        int threads, const CheckProgress& progress) {
+SplitReport check_split(const fs::path& root, const std::string& split, bool skip_bad, int threads,
+                        const CheckProgress& progress) {
   const std::vector<fs::path> sequences = list_sequences(root, split);
   const auto total = static_cast<int64_t>(sequences.size());
   std::vector<SequenceResult> results(sequences.size());
@@ -79,9 +79,8 @@ SplitReport check_split(const fs::path& root, const std::string& split, bool ski
       if (progress) progress(split, done, total);
     }
   };
-  const int n_threads =
-      static_cast<int>(std::min<int64_t>(total, threads > 0 ? threads
-                                                  : std::max(1u, std::thread::hardware_concurrency())));
+  const int n_threads = static_cast<int>(std::min<int64_t>(
+      total, threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())));
   std::vector<std::thread> pool;
   for (int t = 1; t < n_threads; ++t) pool.emplace_back(worker);
   worker();
@@ -184,11 +183,11 @@ std::string dataset_report_json(const DatasetReport& report) {
   // nlohmann writes NaN as null, which is what a missing baseline should read as.
   nlohmann::json j;
   j["root"] = report.root.string();
-  j["baseline"] = {{"method", "copy last frame"},
-                   {"conditioning_frames", kBaselinePast},
-                   {"predicted_frames", kBaselineFuture},
-                   {"predicted_frame_indices_0_based",
-                    {kBaselinePast, kBaselinePast + kBaselineFuture - 1}}};
+  j["baseline"] = {
+      {"method", "copy last frame"},
+      {"conditioning_frames", kBaselinePast},
+      {"predicted_frames", kBaselineFuture},
+      {"predicted_frame_indices_0_based", {kBaselinePast, kBaselinePast + kBaselineFuture - 1}}};
   j["splits"] = nlohmann::json::object();
   for (const SplitReport& s : report.splits) {
     j["splits"][s.split] = {{"sequences", s.sequences},

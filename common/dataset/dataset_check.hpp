@@ -17,10 +17,10 @@ constexpr int kBaselinePast = 2;
 constexpr int kBaselineFuture = 10;
 
 struct SplitReport {
-  std::string split;               // "train", "validate" or "test"
-  int64_t sequences = 0;           // sequence folders listed
-  int64_t bad = 0;                 // skipped as unreadable (only with skip_bad)
-  int min_frames = 0;              // over the good sequences (0 when there is none)
+  std::string split;      // "train", "validate" or "test"
+  int64_t sequences = 0;  // sequence folders listed
+  int64_t bad = 0;        // skipped as unreadable (only with skip_bad)
+  int min_frames = 0;     // over the good sequences (0 when there is none)
   int max_frames = 0;
   int64_t baseline_sequences = 0;  // good sequences with >= kBaselinePast + kBaselineFuture frames
   // Mean PSNR (dB) of copy-last over the baseline sequences and the 10 predicted frames;

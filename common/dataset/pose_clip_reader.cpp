@@ -21,7 +21,8 @@ long pose_frame_number(const std::string& name) {
   const size_t dot = name.rfind('.');
   if (name.rfind("frame", 0) != 0 || dot == std::string::npos || dot <= 5) return -1;
   std::string ext = name.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ext != "png" && ext != "jpg" && ext != "jpeg") return -1;
   const std::string digits = name.substr(5, dot - 5);
   if (digits.size() > 9) return -1;
@@ -69,7 +70,8 @@ PoseSplit open_pose_split(const fs::path& root, const std::string& split) {
 
 PoseClip load_pose_clip(const PoseSplit& s, int start, int length, int height, int width) {
   if (start < 0 || length == 0 || length < -1 || height < 1 || width < 1) {
-    throw std::invalid_argument("load_pose_clip: need start >= 0, length >= 1 or -1, a positive size");
+    throw std::invalid_argument(
+        "load_pose_clip: need start >= 0, length >= 1 or -1, a positive size");
   }
   if (length == -1) length = s.size() - start;
   if (length < 1 || start + length > s.size()) {
@@ -84,8 +86,10 @@ PoseClip load_pose_clip(const PoseSplit& s, int start, int length, int height, i
   const size_t image_floats = static_cast<size_t>(3) * height * width;
   for (int t = 0; t < length; ++t) {
     const std::string& name = s.names[static_cast<size_t>(start + t)];
-    read_rgb_image(s.image_dir / name, height, width, clip.frames.data_ptr<float>() + t * image_floats);
-    read_rgb_image(s.label_dir / name, height, width, clip.labels.data_ptr<float>() + t * image_floats);
+    read_rgb_image(s.image_dir / name, height, width,
+                   clip.frames.data_ptr<float>() + t * image_floats);
+    read_rgb_image(s.label_dir / name, height, width,
+                   clip.labels.data_ptr<float>() + t * image_floats);
   }
   return clip;
 }

@@ -203,8 +203,8 @@ void read_rgb_image(const fs::path& file, int height, int width, float* dst) {
       break;
     }
     default:
-      fail(file, "grayscale image (" + std::to_string(img.channels()) +
-                     " channel(s)); expected RGB");
+      fail(file,
+           "grayscale image (" + std::to_string(img.channels()) + " channel(s)); expected RGB");
   }
   cv::Mat f;
   rgb.convertTo(f, CV_32F, scale);
@@ -237,8 +237,8 @@ std::vector<fs::path> list_sequences(const fs::path& root, const std::string& sp
   for (const fs::path& group : sorted_subfolders(dir)) {
     for (fs::path& seq : sorted_subfolders(group)) sequences.push_back(std::move(seq));
   }
-  if (sequences.empty()) fail(dir, "no sequence folders (expected " + dir.string() +
-                                       "/<group>/<sequence>/)");
+  if (sequences.empty())
+    fail(dir, "no sequence folders (expected " + dir.string() + "/<group>/<sequence>/)");
   return sequences;
 }
 
@@ -287,8 +287,9 @@ std::vector<std::vector<float>> read_csv_rows(const fs::path& file, int columns,
       if (is_header(fields, columns)) continue;
     }
     if (static_cast<int>(fields.size()) != columns) {
-      fail(file, line_no, "expected " + std::to_string(columns) + " numbers, found " +
-                              std::to_string(fields.size()) + " fields");
+      fail(file, line_no,
+           "expected " + std::to_string(columns) + " numbers, found " +
+               std::to_string(fields.size()) + " fields");
     }
     std::vector<float> row(columns);
     for (int c = 0; c < columns; ++c) {
@@ -296,14 +297,14 @@ std::vector<std::vector<float>> read_csv_rows(const fs::path& file, int columns,
         case Parse::kOk:
           break;
         case Parse::kNotANumber:
-          fail(file, line_no, "column " + std::to_string(c + 1) + ": '" + fields[c] +
-                                  "' is not a number");
+          fail(file, line_no,
+               "column " + std::to_string(c + 1) + ": '" + fields[c] + "' is not a number");
         case Parse::kNonFinite:
-          fail(file, line_no, "column " + std::to_string(c + 1) + ": non-finite value '" +
-                                  fields[c] + "'");
+          fail(file, line_no,
+               "column " + std::to_string(c + 1) + ": non-finite value '" + fields[c] + "'");
         case Parse::kOutOfRange:
-          fail(file, line_no, "column " + std::to_string(c + 1) + ": '" + fields[c] +
-                                  "' is out of float32 range");
+          fail(file, line_no,
+               "column " + std::to_string(c + 1) + ": '" + fields[c] + "' is out of float32 range");
       }
     }
     rows.push_back(std::move(row));

@@ -50,7 +50,8 @@ Sequence load_window(const std::filesystem::path& sequence_dir, int start, int l
 std::vector<std::filesystem::path> sorted_subfolders(const std::filesystem::path& dir);
 
 // Decodes one PNG into dst (3 planes of height x width floats in [0, 1], RGB), with the checks of
-// load_window: exact size (never resized), 8/16 bit, opaque, colour. Throws DatasetError naming file.
+// load_window: exact size (never resized), 8/16 bit, opaque, colour. Throws DatasetError naming
+// file.
 void read_rgb_image(const std::filesystem::path& file, int height, int width, float* dst);
 
 // Parses one CSV of `columns` finite floats per row, validating every row (rows beyond what the

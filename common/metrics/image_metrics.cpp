@@ -18,9 +18,9 @@ constexpr double kC2 = 0.03 * 0.03;  // (K2 * data range)^2
 void check_pair(const at::Tensor& a, const at::Tensor& b, int64_t dims, const char* what) {
   if (!a.defined() || !b.defined() || a.sizes() != b.sizes() || a.numel() == 0 ||
       (dims > 0 && a.dim() != dims)) {
-    throw std::invalid_argument(std::string(what) + ": expected two non-empty tensors of the same " +
-                                (dims > 0 ? std::to_string(dims) + "-d " : std::string()) +
-                                "shape");
+    throw std::invalid_argument(
+        std::string(what) + ": expected two non-empty tensors of the same " +
+        (dims > 0 ? std::to_string(dims) + "-d " : std::string()) + "shape");
   }
 }
 
@@ -73,8 +73,8 @@ at::Tensor ssim_per_image(const at::Tensor& a, const at::Tensor& b) {
   auto var_x = blur(x * x, g) - mu_xx;
   auto var_y = blur(y * y, g) - mu_yy;
   auto cov = blur(x * y, g) - mu_xy;
-  auto map = ((2.0 * mu_xy + kC1) * (2.0 * cov + kC2)) /
-             ((mu_xx + mu_yy + kC1) * (var_x + var_y + kC2));
+  auto map =
+      ((2.0 * mu_xy + kC1) * (2.0 * cov + kC2)) / ((mu_xx + mu_yy + kC1) * (var_x + var_y + kC2));
   return map.reshape({n, c, -1}).mean(2).mean(1);
 }
 

@@ -52,7 +52,8 @@ ModelMetadata pose_model_metadata(const PoseConfig& c) {
   return m;
 }
 
-void save_model_file(const torch::jit::Module& module, const std::optional<std::string>& metadata_json,
+void save_model_file(const torch::jit::Module& module,
+                     const std::optional<std::string>& metadata_json,
                      const std::filesystem::path& out) {
   const std::string ext = out.extension().string();
   if (ext != ".pt" && ext != ".ptl") {

@@ -28,7 +28,8 @@ ModelMetadata pose_model_metadata(const PoseConfig& config);
 // Writes `out` (.ptl or .pt, by extension) atomically from a copy of `module` switched to eval
 // mode, on the CPU, gradients off; `metadata_json` becomes the metadata file (none when nullopt,
 // which only tests want). Throws std::invalid_argument for another extension.
-void save_model_file(const torch::jit::Module& module, const std::optional<std::string>& metadata_json,
+void save_model_file(const torch::jit::Module& module,
+                     const std::optional<std::string>& metadata_json,
                      const std::filesystem::path& out);
 
 // Validates `metadata` (std::runtime_error naming the field) and saves it with `module`.

@@ -8,8 +8,8 @@ namespace foresight {
 void ModelMetadata::validate() const {
   auto fail = [](const std::string& what) { throw std::runtime_error("model metadata: " + what); };
   if (format_version != kModelFormatVersion) {
-    fail("format_version " + std::to_string(format_version) + " is not supported (this build reads " +
-         std::to_string(kModelFormatVersion) + ")");
+    fail("format_version " + std::to_string(format_version) +
+         " is not supported (this build reads " + std::to_string(kModelFormatVersion) + ")");
   }
   if (family != "svg" && family != "pose") fail("unknown family '" + family + "'");
   if (condition_kind != "telemetry" && condition_kind != "pose") {
@@ -36,10 +36,30 @@ void ModelMetadata::validate() const {
   if (!(noise_scale >= 0.0) || noise_scale > 100.0) fail("noise_scale must be in [0, 100]");
 }
 
-#define FORESIGHT_METADATA_FIELDS(X)                                                          \
-  X(format_version) X(family) X(condition_kind) X(image_size) X(image_height) X(channels) X(action_dim)       \
-  X(position_dim) X(condition_names) X(n_past) X(train_sequence_length) X(prior) X(g_dim) X(z_dim) X(rnn_size)         \
-  X(config_hash) X(val_psnr) X(noise_scale) X(torch_version) X(model_config)
+// One field per line: clang-format does not settle on a layout for X-macro lists.
+// clang-format off
+#define FORESIGHT_METADATA_FIELDS(X)                                                               \
+  X(format_version)                                                                                \
+  X(family)                                                                                        \
+  X(condition_kind)                                                                                \
+  X(image_size)                                                                                    \
+  X(image_height)                                                                                  \
+  X(channels)                                                                                      \
+  X(action_dim)                                                                                    \
+  X(position_dim)                                                                                  \
+  X(condition_names)                                                                               \
+  X(n_past)                                                                                        \
+  X(train_sequence_length)                                                                         \
+  X(prior)                                                                                         \
+  X(g_dim)                                                                                         \
+  X(z_dim)                                                                                         \
+  X(rnn_size)                                                                                      \
+  X(config_hash)                                                                                   \
+  X(val_psnr)                                                                                      \
+  X(noise_scale)                                                                                   \
+  X(torch_version)                                                                                 \
+  X(model_config)
+// clang-format on
 
 void to_json(nlohmann::json& j, const ModelMetadata& m) {
   j = nlohmann::json::object();

@@ -2,7 +2,6 @@
 // and .ptl). The edge reads it before running anything and refuses a model it cannot feed.
 #pragma once
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -13,10 +12,10 @@ constexpr const char* kMetadataFile = "foresight/metadata.json";
 
 struct ModelMetadata {
   int format_version = kModelFormatVersion;
-  std::string family = "svg";               // "svg" (telemetry-conditioned) | "pose"
+  std::string family = "svg";                // "svg" (telemetry-conditioned) | "pose"
   std::string condition_kind = "telemetry";  // "telemetry" | "pose"
-  int image_size = 64;    // frame width (and height, unless image_height says otherwise)
-  int image_height = 0;   // frame height when frames are not square (pose: 32 x 64); 0 = image_size
+  int image_size = 64;   // frame width (and height, unless image_height says otherwise)
+  int image_height = 0;  // frame height when frames are not square (pose: 32 x 64); 0 = image_size
   int channels = 3;
   int action_dim = 4;
   int position_dim = 3;
@@ -28,11 +27,11 @@ struct ModelMetadata {
   int train_sequence_length = 0;
   std::string prior = "fixed";  // "fixed" | "learned"
   int g_dim = 0, z_dim = 0, rnn_size = 0;
-  std::string config_hash;       // FNV-1a of the training config JSON
-  double val_psnr = 0.0;         // best validation PSNR when exported
-  double noise_scale = 1.0;      // latent noise multiplier at test time (the run's, for pose)
-  std::string torch_version;     // LibTorch that wrote the file
-  nlohmann::json model_config;   // the full network config (SvgConfig for svg)
+  std::string config_hash;      // FNV-1a of the training config JSON
+  double val_psnr = 0.0;        // best validation PSNR when exported
+  double noise_scale = 1.0;     // latent noise multiplier at test time (the run's, for pose)
+  std::string torch_version;    // LibTorch that wrote the file
+  nlohmann::json model_config;  // the full network config (SvgConfig for svg)
 
   int frame_width() const { return image_size; }
   int frame_height() const { return image_height > 0 ? image_height : image_size; }
@@ -40,7 +39,8 @@ struct ModelMetadata {
   // Numbers of one step's condition as `step` takes them: action ++ position for telemetry, the
   // flattened pose image (channels x height x width) for pose.
   int condition_dim() const {
-    return pose_conditioned() ? channels * frame_height() * frame_width() : action_dim + position_dim;
+    return pose_conditioned() ? channels * frame_height() * frame_width()
+                              : action_dim + position_dim;
   }
   // Throws std::runtime_error("model metadata: <field> ...") when inconsistent or unsupported.
   void validate() const;

@@ -32,8 +32,9 @@ torch::jit::Module build_output_head(DecoderHead head,
                                      const std::shared_ptr<torch::jit::CompilationUnit>& cu);
 
 // Makes an untrained head start from the base frame: the paint (and warp) logits' biases at -3
-// (weight ~0.05 each) and the flow channels' weights and biases at 0 (identity warp). `out_axis` is the weight's output-channel
-// axis (0 for a convolution, 1 for a transposed one). Does nothing for plain.
+// (weight ~0.05 each) and the flow channels' weights and biases at 0 (identity warp). `out_axis` is
+// the weight's output-channel axis (0 for a convolution, 1 for a transposed one). Does nothing for
+// plain.
 void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64_t out_axis);
 
 }  // namespace foresight

@@ -11,7 +11,8 @@ void PoseConfig::validate() const {
     if (!ok) throw std::invalid_argument(std::string("pose model config: ") + field + " " + why);
   };
   require(height > 0 && width > 0, "height/width", "must be > 0");
-  require(f_dim > 0 && l_dim > 0 && n_dim > 0 && d_out > 0, "f_dim/l_dim/n_dim/d_out", "must be > 0");
+  require(f_dim > 0 && l_dim > 0 && n_dim > 0 && d_out > 0, "f_dim/l_dim/n_dim/d_out",
+          "must be > 0");
   require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
 }
 

@@ -28,7 +28,8 @@ struct PoseBuilder {
     Module m = make("PoseConv");
     const int64_t fan_in = in / groups * k * k;
     const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    m.register_parameter("weight", at::empty({out, in / groups, k, k}).uniform_(-bound, bound), false);
+    m.register_parameter("weight", at::empty({out, in / groups, k, k}).uniform_(-bound, bound),
+                         false);
     m.register_parameter("bias", at::empty({out}).uniform_(-bound, bound), false);
     m.register_attribute("padding", c10::IntType::get(), k / 2);
     m.register_attribute("groups", c10::IntType::get(), groups);
@@ -121,8 +122,10 @@ std::vector<at::Tensor> PoseModel::init_state(int64_t batch) {
 std::pair<at::Tensor, std::vector<at::Tensor>> PoseModel::step(
     const at::Tensor& x_obs, const at::Tensor& cond_prev, const at::Tensor& conds,
     const std::vector<at::Tensor>& state, bool first, const at::Tensor& noise) {
-  auto out = module_.get_method("step")(
-      args({x_obs, cond_prev, conds, c10::List<at::Tensor>(state), first, noise})).toTuple();
+  auto out = module_
+                 .get_method("step")(
+                     args({x_obs, cond_prev, conds, c10::List<at::Tensor>(state), first, noise}))
+                 .toTuple();
   return {out->elements()[0].toTensor(), out->elements()[1].toTensorVector()};
 }
 

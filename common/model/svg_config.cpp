@@ -26,14 +26,32 @@ void SvgConfig::validate() const {
   require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
   require(cond_mean.empty() || static_cast<int>(cond_mean.size()) == cond_dim, "cond_mean",
           "must be empty or have cond_dim numbers");
-  require(cond_std.size() == cond_mean.size(), "cond_std", "must have as many numbers as cond_mean");
+  require(cond_std.size() == cond_mean.size(), "cond_std",
+          "must have as many numbers as cond_mean");
   for (double s : cond_std) require(s > 0, "cond_std", "must be > 0");
 }
 
-#define FORESIGHT_SVG_FIELDS(X)                                                                 \
-  X(image_size) X(channels) X(cond_dim) X(g_dim) X(z_dim) X(rnn_size) X(predictor_layers)     \
-  X(posterior_layers) X(prior_layers) X(width) X(learned_prior) X(last_frame_skip) X(n_past) \
-  X(logvar_min) X(logvar_max) X(cond_mean) X(cond_std)
+// One field per line: clang-format does not settle on a layout for X-macro lists.
+// clang-format off
+#define FORESIGHT_SVG_FIELDS(X)                                                                    \
+  X(image_size)                                                                                    \
+  X(channels)                                                                                      \
+  X(cond_dim)                                                                                      \
+  X(g_dim)                                                                                         \
+  X(z_dim)                                                                                         \
+  X(rnn_size)                                                                                      \
+  X(predictor_layers)                                                                              \
+  X(posterior_layers)                                                                              \
+  X(prior_layers)                                                                                  \
+  X(width)                                                                                         \
+  X(learned_prior)                                                                                 \
+  X(last_frame_skip)                                                                               \
+  X(n_past)                                                                                        \
+  X(logvar_min)                                                                                    \
+  X(logvar_max)                                                                                    \
+  X(cond_mean)                                                                                     \
+  X(cond_std)
+// clang-format on
 
 void to_json(nlohmann::json& j, const SvgConfig& c) {
   j = nlohmann::json::object();

@@ -2,7 +2,6 @@
 // Stored as JSON inside checkpoints and exported models.
 #pragma once
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
 #include <vector>
 
@@ -11,19 +10,19 @@
 namespace foresight {
 
 struct SvgConfig {
-  int image_size = 64;       // VGG-64: 4 poolings to 4x4, then a 4x4 conv to a vector
+  int image_size = 64;  // VGG-64: 4 poolings to 4x4, then a 4x4 conv to a vector
   int channels = 3;
-  int cond_dim = 7;          // action (4) ++ end-effector position (3)
-  int g_dim = 128;           // encoder output / frame predictor output
-  int z_dim = 64;            // latent per step
+  int cond_dim = 7;  // action (4) ++ end-effector position (3)
+  int g_dim = 128;   // encoder output / frame predictor output
+  int z_dim = 64;    // latent per step
   int rnn_size = 256;
   int predictor_layers = 2;
   int posterior_layers = 1;
   int prior_layers = 1;
-  double width = 1.0;        // multiplies the VGG widths 64/128/256/512 (the tiny preset narrows it)
+  double width = 1.0;  // multiplies the VGG widths 64/128/256/512 (the tiny preset narrows it)
   bool learned_prior = false;  // SVG-LP when true, SVG-FP (N(0, I)) otherwise
   bool last_frame_skip = false;
-  int n_past = 2;            // conditioning frames the model was trained with
+  int n_past = 2;  // conditioning frames the model was trained with
   double logvar_min = -10.0;
   double logvar_max = 10.0;
   DecoderHead decoder = DecoderHead::kFlow;  // output head (output_head.hpp)

@@ -3,7 +3,9 @@
 namespace foresight {
 namespace {
 
-int64_t conv(int64_t in, int64_t out, int64_t k, int64_t res) { return res * res * out * in * k * k; }
+int64_t conv(int64_t in, int64_t out, int64_t k, int64_t res) {
+  return res * res * out * in * k * k;
+}
 
 int64_t lstm(int64_t in, int64_t hidden, int64_t out_dims, int64_t layers) {
   return in * hidden + layers * 2 * 4 * hidden * hidden + hidden * out_dims;

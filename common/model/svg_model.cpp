@@ -32,9 +32,10 @@ struct Builder {
               Activation act) {
     Module m = make("ConvLayer");
     // Conv2d weights are [out, in, k, k]; ConvTranspose2d weights are [in, out, k, k].
-    std::vector<int64_t> shape = transposed ? std::vector<int64_t>{in, out, k, k}
-                                            : std::vector<int64_t>{out, in, k, k};
-    int64_t fan_in = (transposed ? out : in) * k * k;  // as torch.nn's _calculate_fan_in_and_fan_out
+    std::vector<int64_t> shape =
+        transposed ? std::vector<int64_t>{in, out, k, k} : std::vector<int64_t>{out, in, k, k};
+    int64_t fan_in =
+        (transposed ? out : in) * k * k;  // as torch.nn's _calculate_fan_in_and_fan_out
     m.register_parameter("weight", at::normal(0.0, 0.02, shape), false);
     m.register_parameter("bias", uniform({out}, fan_in), false);
     if (bn) {
@@ -91,8 +92,8 @@ struct Builder {
     m.register_module("upc4_1", vgg(w2, w1));
     m.register_module("upc5_0", vgg(w1 * 2, w1));
     const bool plain = c.decoder == DecoderHead::kPlain;
-    Module out = conv(w1, decoder_head_channels(c.decoder), 3, 1, true, false,
-                      plain ? kSigmoid : kNone);
+    Module out =
+        conv(w1, decoder_head_channels(c.decoder), 3, 1, true, false, plain ? kSigmoid : kNone);
     init_head_layer(c.decoder, out.attr("weight").toTensor(), out.attr("bias").toTensor(),
                     /*out_axis=*/1);  // ConvTranspose2d weights are [in, out, k, k]
     m.register_module("upc5_1", out);
@@ -151,11 +152,10 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   m.register_module("enc", b.encoder(c));
   m.register_module("dec", b.decoder(c));
   m.register_module("head", build_output_head(c.decoder, b.cu));
-  m.register_module("pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size,
-                                   c.predictor_layers));
+  m.register_module(
+      "pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size, c.predictor_layers));
   m.register_module("post", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, c));
-  m.register_module("prior_net",
-                    b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.prior_layers, c));
+  m.register_module("prior_net", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.prior_layers, c));
   m.register_attribute("g_dim", c10::IntType::get(), c.g_dim);
   m.register_attribute("z_dim", c10::IntType::get(), c.z_dim);
   m.register_attribute("learned_prior", c10::BoolType::get(), c.learned_prior);
@@ -211,15 +211,17 @@ at::Tensor SvgModel::sample(const at::Tensor& mu, const at::Tensor& logvar,
 
 std::pair<at::Tensor, State> SvgModel::predict_step(const at::Tensor& h_prev, const at::Tensor& z,
                                                     const at::Tensor& cond, const State& s) {
-  auto out = module_.get_method("predict_step")(to_ivalues({h_prev, z, cond, to_list(s)})).toTuple();
+  auto out =
+      module_.get_method("predict_step")(to_ivalues({h_prev, z, cond, to_list(s)})).toTuple();
   return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
 }
 
 std::pair<at::Tensor, State> SvgModel::step(const at::Tensor& x_obs, const at::Tensor& cond_prev,
                                             const at::Tensor& conds, const State& s, bool first,
                                             const at::Tensor& noise) {
-  auto out = module_.get_method("step")(
-      to_ivalues({x_obs, cond_prev, conds, to_list(s), first, noise})).toTuple();
+  auto out =
+      module_.get_method("step")(to_ivalues({x_obs, cond_prev, conds, to_list(s), first, noise}))
+          .toTuple();
   return {out->elements()[0].toTensor(), to_vector(out->elements()[1])};
 }
 

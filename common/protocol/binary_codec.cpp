@@ -183,9 +183,10 @@ ProtocolError bad_magic_error() {
 }
 
 ProtocolError bad_version_error(uint8_t version) {
-  return ProtocolError(ErrorCode::bad_version,
-                       "protocol version " + std::to_string(version) + " is not supported (this "
-                       "peer speaks " + std::to_string(kProtocolVersion) + ")");
+  return ProtocolError(ErrorCode::bad_version, "protocol version " + std::to_string(version) +
+                                                   " is not supported (this "
+                                                   "peer speaks " +
+                                                   std::to_string(kProtocolVersion) + ")");
 }
 
 ProtocolError too_large_error(uint64_t total, std::size_t max) {
@@ -211,8 +212,8 @@ std::vector<uint8_t> encode(const Envelope& message) {
   std::visit(PayloadWriter{w}, message.body);
   const std::size_t payload_len = out.size() - kHeaderSize;
   if (payload_len > std::numeric_limits<uint32_t>::max())
-    throw ProtocolError(ErrorCode::too_large, to_string(type_of(message.body)) +
-                                                  ": payload exceeds 4 GiB - 1 bytes");
+    throw ProtocolError(ErrorCode::too_large,
+                        to_string(type_of(message.body)) + ": payload exceeds 4 GiB - 1 bytes");
   for (std::size_t i = 0; i < 4; ++i)
     out[kPayloadLenOffset + i] = static_cast<uint8_t>(payload_len >> (8 * i));
   return out;
@@ -240,9 +241,9 @@ Envelope decode(const uint8_t* data, std::size_t size, std::size_t max_message_b
   const uint64_t total = kHeaderSize + uint64_t{h.payload_len};
   if (total > max_message_bytes) throw too_large_error(total, max_message_bytes);
   if (total != size)
-    throw ProtocolError(ErrorCode::malformed_payload,
-                        "header announces " + std::to_string(total) + " bytes but the message has " +
-                            std::to_string(size));
+    throw ProtocolError(ErrorCode::malformed_payload, "header announces " + std::to_string(total) +
+                                                          " bytes but the message has " +
+                                                          std::to_string(size));
   return decode_body(h, data + kHeaderSize);
 }
 

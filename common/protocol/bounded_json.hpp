@@ -3,7 +3,6 @@
 // then walk, and every parse failure becomes a ProtocolError instead of an nlohmann exception.
 #pragma once
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 

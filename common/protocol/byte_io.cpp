@@ -31,8 +31,7 @@ void ByteWriter::f32(float v) {
 namespace {
 uint32_t checked_count(std::size_t n, const char* what) {
   if (n > std::numeric_limits<uint32_t>::max())
-    throw ProtocolError(ErrorCode::too_large,
-                        std::string(what) + " has more than 2^32-1 elements");
+    throw ProtocolError(ErrorCode::too_large, std::string(what) + " has more than 2^32-1 elements");
   return static_cast<uint32_t>(n);
 }
 }  // namespace

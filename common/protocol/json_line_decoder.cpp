@@ -38,8 +38,8 @@ std::optional<Envelope> JsonLineDecoder::next(HeaderPresence* present) {
     if (newline == std::string::npos) {
       scanned_ = buffer_.size() - start_;
       if (scanned_ > max_line_bytes_)
-        fail(ProtocolError(ErrorCode::too_large, "JSON line longer than " +
-                                                     std::to_string(max_line_bytes_) + " bytes"));
+        fail(ProtocolError(ErrorCode::too_large,
+                           "JSON line longer than " + std::to_string(max_line_bytes_) + " bytes"));
       return std::nullopt;
     }
     const std::string_view line(buffer_.data() + start_, newline - start_);

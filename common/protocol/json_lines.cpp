@@ -113,8 +113,7 @@ class Fields {
   }
 
   [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw ProtocolError(ErrorCode::malformed_payload,
-                        context_ + ": field '" + field + "' " + what);
+    throw ProtocolError(ErrorCode::malformed_payload, context_ + ": field '" + field + "' " + what);
   }
 
  private:
@@ -127,7 +126,8 @@ Image read_image(Fields& f) {
   Image image;
   const std::string enc = f.text("encoding", std::nullopt);
   const auto encoding = image_encoding_from_string(enc);
-  if (!encoding) f.fail("encoding", "must be \"jpeg\", \"png\" or \"raw_rgb\", not \"" + enc + "\"");
+  if (!encoding)
+    f.fail("encoding", "must be \"jpeg\", \"png\" or \"raw_rgb\", not \"" + enc + "\"");
   image.encoding = *encoding;
   image.width = static_cast<uint32_t>(f.number("width", UINT32_MAX, 0));
   image.height = static_cast<uint32_t>(f.number("height", UINT32_MAX, 0));
@@ -176,8 +176,8 @@ Message read_body(MessageType type, Fields& f) {
       if (!actions.is_array()) f.fail("actions", "must be an array of arrays of numbers");
       if (!positions.is_array()) f.fail("positions", "must be an array of arrays of numbers");
       if (actions.size() != positions.size())
-        f.fail("positions", "has " + std::to_string(positions.size()) + " steps but 'actions' has " +
-                                std::to_string(actions.size()));
+        f.fail("positions", "has " + std::to_string(positions.size()) +
+                                " steps but 'actions' has " + std::to_string(actions.size()));
       Plan m;
       m.steps.resize(actions.size());
       for (std::size_t i = 0; i < actions.size(); ++i) {

@@ -3,10 +3,9 @@
 // description; this header mirrors it field by field. No LibTorch here: plain bytes and floats, so
 // clients and tools can link the codec without the model runtime.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +34,15 @@ enum class MessageType : uint8_t {
 };
 
 enum class ClientRole : uint8_t { sender = 0, viewer = 1 };
-enum class FrameKind : uint8_t { camera = 0, label = 1 };  // label: pose image for pose-conditioned models
-enum class ImageEncoding : uint8_t { jpeg = 0, png = 1, raw_rgb = 2 };  // raw_rgb: HxWx3 bytes, row-major
+enum class FrameKind : uint8_t {
+  camera = 0,
+  label = 1
+};  // label: pose image for pose-conditioned models
+enum class ImageEncoding : uint8_t {
+  jpeg = 0,
+  png = 1,
+  raw_rgb = 2
+};  // raw_rgb: HxWx3 bytes, row-major
 
 // An encoded image. width/height are required for raw_rgb (bytes.size() == width*height*3) and
 // informational for jpeg/png, where 0 means "read it from the file".
@@ -89,9 +95,9 @@ struct Prediction {
   static constexpr MessageType kType = MessageType::prediction;
   static constexpr int32_t kMeanSample = -1;  // per-pixel mean over the samples
   static constexpr int32_t kStdSample = -2;   // per-pixel standard deviation over the samples
-  uint64_t frame_seq = 0;  // seq of the observed frame this prediction follows
-  uint32_t k = 1;          // horizon: 1 = the next frame, up to the rollout length K
-  int32_t sample = 0;      // >= 0: sample index; or kMeanSample / kStdSample
+  uint64_t frame_seq = 0;                     // seq of the observed frame this prediction follows
+  uint32_t k = 1;      // horizon: 1 = the next frame, up to the rollout length K
+  int32_t sample = 0;  // >= 0: sample index; or kMeanSample / kStdSample
   Image image;
 };
 

@@ -12,16 +12,16 @@ namespace foresight {
 
 // Values are part of the wire format (ERROR payload): never renumber, only append.
 enum class ErrorCode : uint16_t {
-  bad_magic = 1,           // the stream does not start with "FSGT" (or '{' for JSON lines)
-  bad_version = 2,         // header version this peer does not speak
-  unknown_type = 3,        // message type not defined in this version
-  too_large = 4,           // message (or JSON line) longer than the receiver's limit
-  malformed_payload = 5,   // payload does not match its type's layout (or a JSON field is wrong)
-  non_finite = 6,          // a float is NaN or infinite
-  unauthorized = 16,       // HELLO token missing or wrong
-  dimension_mismatch = 17, // action/position counts differ from the model metadata
-  unexpected_message = 18, // valid message that is not allowed here (e.g. TELEMETRY from a viewer)
-  internal = 255,          // the daemon failed; not the client's fault
+  bad_magic = 1,            // the stream does not start with "FSGT" (or '{' for JSON lines)
+  bad_version = 2,          // header version this peer does not speak
+  unknown_type = 3,         // message type not defined in this version
+  too_large = 4,            // message (or JSON line) longer than the receiver's limit
+  malformed_payload = 5,    // payload does not match its type's layout (or a JSON field is wrong)
+  non_finite = 6,           // a float is NaN or infinite
+  unauthorized = 16,        // HELLO token missing or wrong
+  dimension_mismatch = 17,  // action/position counts differ from the model metadata
+  unexpected_message = 18,  // valid message that is not allowed here (e.g. TELEMETRY from a viewer)
+  internal = 255,           // the daemon failed; not the client's fault
 };
 
 // Returns the snake_case name of `code` ("bad_magic"), or "error_<n>" for a value not listed above.

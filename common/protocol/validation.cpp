@@ -33,15 +33,16 @@ void check_image(MessageType type, const Image& image) {
   // width*height*3 can exceed 64 bits for hostile values; compare by division instead.
   const uint64_t n = image.bytes.size();
   if (n % 3 != 0 || (n / 3) % image.width != 0 || (n / 3) / image.width != image.height)
-    malformed(type, "raw_rgb 'data' has " + std::to_string(n) + " bytes, expected width*height*3 = " +
-                        std::to_string(image.width) + "*" + std::to_string(image.height) + "*3");
+    malformed(type, "raw_rgb 'data' has " + std::to_string(n) +
+                        " bytes, expected width*height*3 = " + std::to_string(image.width) + "*" +
+                        std::to_string(image.height) + "*3");
 }
 
 struct Validator {
   void operator()(const Hello& m) const {
     if (!client_role_from_string(to_string(m.role)))
-      malformed(m.kType, "field 'role' has unknown value " +
-                             std::to_string(static_cast<unsigned>(m.role)));
+      malformed(m.kType,
+                "field 'role' has unknown value " + std::to_string(static_cast<unsigned>(m.role)));
     check_text(m.kType, m.client_name, "client");
     check_text(m.kType, m.token, "token");
   }
@@ -54,8 +55,8 @@ struct Validator {
   }
   void operator()(const Frame& m) const {
     if (!frame_kind_from_string(to_string(m.kind)))
-      malformed(m.kType, "field 'kind' has unknown value " +
-                             std::to_string(static_cast<unsigned>(m.kind)));
+      malformed(m.kType,
+                "field 'kind' has unknown value " + std::to_string(static_cast<unsigned>(m.kind)));
     check_image(m.kType, m.image);
   }
   void operator()(const Plan& m) const {
@@ -71,9 +72,8 @@ struct Validator {
         malformed(m.kType, "field 'actions" + at + "' has " + std::to_string(s.action.size()) +
                                " values, step 0 has " + std::to_string(a));
       if (s.position.size() != p)
-        malformed(m.kType, "field 'positions" + at + "' has " +
-                               std::to_string(s.position.size()) + " values, step 0 has " +
-                               std::to_string(p));
+        malformed(m.kType, "field 'positions" + at + "' has " + std::to_string(s.position.size()) +
+                               " values, step 0 has " + std::to_string(p));
       check_finite(m.kType, s.action, "actions" + at);
       check_finite(m.kType, s.position, "positions" + at);
     }

@@ -6,10 +6,10 @@ namespace foresight {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,  // any other runtime error
-  kExitUsage = 2,    // bad command line or flag value
-  kExitBadData = 3,  // malformed dataset, checkpoint or model file (the message names it)
-  kExitDiverged = 4, // training stopped on a non-finite loss (the last good checkpoint is kept)
+  kExitFailure = 1,   // any other runtime error
+  kExitUsage = 2,     // bad command line or flag value
+  kExitBadData = 3,   // malformed dataset, checkpoint or model file (the message names it)
+  kExitDiverged = 4,  // training stopped on a non-finite loss (the last good checkpoint is kept)
 };
 
 }  // namespace foresight

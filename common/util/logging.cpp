@@ -9,7 +9,8 @@ namespace foresight {
 void setup_logging(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {
-    throw std::invalid_argument("unknown log level '" + level + "' (trace|debug|info|warn|error|off)");
+    throw std::invalid_argument("unknown log level '" + level +
+                                "' (trace|debug|info|warn|error|off)");
   }
   auto logger = spdlog::get("foresight");
   if (!logger) logger = spdlog::stderr_color_mt("foresight");

@@ -7,7 +7,8 @@
 
 namespace foresight {
 
-// level: "trace" | "debug" | "info" | "warn" | "error" | "off". Throws std::invalid_argument otherwise.
+// level: "trace" | "debug" | "info" | "warn" | "error" | "off". Throws std::invalid_argument
+// otherwise.
 void setup_logging(const std::string& level);
 
 }  // namespace foresight

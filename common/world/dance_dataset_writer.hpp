@@ -1,8 +1,9 @@
-// Writes the dance world in the pose layout of the seed report (common/dataset/pose_clip_reader.hpp):
-// ROOT/{train,val}/{train,val}_img/frameN.png and ROOT/{train,val}/{train,val}_label/frameN.png.
-// Each split is one long video made of dancers of `dancer_frames` frames each, one after the
-// other; every dancer is a different character and scene with its own seed derived from
-// (seed, split, index), so the bytes do not depend on the thread count.
+// Writes the dance world in the pose layout of the seed report
+// (common/dataset/pose_clip_reader.hpp): ROOT/{train,val}/{train,val}_img/frameN.png and
+// ROOT/{train,val}/{train,val}_label/frameN.png. Each split is one long video made of dancers of
+// `dancer_frames` frames each, one after the other; every dancer is a different character and scene
+// with its own seed derived from (seed, split, index), so the bytes do not depend on the thread
+// count.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -31,9 +32,9 @@ void write_dance_dataset(const DanceDatasetOptions& options);
 
 // Writes `frames` frames of the dancer `dancer_seed` into image_dir and label_dir, named
 // frame<first>.png, frame<first + 1>.png, ...
-void write_dance_frames(const std::filesystem::path& image_dir, const std::filesystem::path& label_dir,
-                        uint64_t dancer_seed, int first, int frames, int height = kPoseHeight,
-                        int width = kPoseWidth);
+void write_dance_frames(const std::filesystem::path& image_dir,
+                        const std::filesystem::path& label_dir, uint64_t dancer_seed, int first,
+                        int frames, int height = kPoseHeight, int width = kPoseWidth);
 
 // The seed of dancer `index` of split `split` (0 train, 1 val).
 uint64_t dance_clip_seed(uint64_t seed, int split, int index);

@@ -11,23 +11,24 @@ namespace foresight {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kSuper = 4;        // internal supersampling, area-downsampled for anti-aliasing
-constexpr int kShift = 4;        // sub-pixel bits for OpenCV drawing
-constexpr int kMoves = 4;        // dance moves (see move_angles)
-constexpr int kBlendFrames = 12; // frames over which one move blends into the next
+constexpr int kSuper = 4;         // internal supersampling, area-downsampled for anti-aliasing
+constexpr int kShift = 4;         // sub-pixel bits for OpenCV drawing
+constexpr int kMoves = 4;         // dance moves (see move_angles)
+constexpr int kBlendFrames = 12;  // frames over which one move blends into the next
 
 // Joint angles of one moment. Angle 0 points down, positive angles turn towards +x.
 struct Angles {
-  double lean = 0, shoulder_l = 0, elbow_l = 0, shoulder_r = 0, elbow_r = 0, hip_l = 0,
-         knee_l = 0, hip_r = 0, knee_r = 0, dx = 0;  // dx: sideways step, in body units
+  double lean = 0, shoulder_l = 0, elbow_l = 0, shoulder_r = 0, elbow_r = 0, hip_l = 0, knee_l = 0,
+         hip_r = 0, knee_r = 0, dx = 0;  // dx: sideways step, in body units
 };
 
 Angles lerp(const Angles& a, const Angles& b, double w) {
   auto m = [w](double x, double y) { return x + (y - x) * w; };
-  return {m(a.lean, b.lean),       m(a.shoulder_l, b.shoulder_l), m(a.elbow_l, b.elbow_l),
-          m(a.shoulder_r, b.shoulder_r), m(a.elbow_r, b.elbow_r), m(a.hip_l, b.hip_l),
-          m(a.knee_l, b.knee_l),   m(a.hip_r, b.hip_r),           m(a.knee_r, b.knee_r),
-          m(a.dx, b.dx)};
+  return {m(a.lean, b.lean),       m(a.shoulder_l, b.shoulder_l),
+          m(a.elbow_l, b.elbow_l), m(a.shoulder_r, b.shoulder_r),
+          m(a.elbow_r, b.elbow_r), m(a.hip_l, b.hip_l),
+          m(a.knee_l, b.knee_l),   m(a.hip_r, b.hip_r),
+          m(a.knee_r, b.knee_r),   m(a.dx, b.dx)};
 }
 
 // The dance moves as functions of the beat phase phi: arm wave, squat, side step, disco point.
@@ -93,12 +94,24 @@ cv::Vec3d hsv(double h, double s, double v) {
   const double c = v * s, hp = h * 6.0, x = c * (1 - std::fabs(std::fmod(hp, 2.0) - 1));
   cv::Vec3d rgb;
   switch (static_cast<int>(hp) % 6) {
-    case 0: rgb = {c, x, 0}; break;
-    case 1: rgb = {x, c, 0}; break;
-    case 2: rgb = {0, c, x}; break;
-    case 3: rgb = {0, x, c}; break;
-    case 4: rgb = {x, 0, c}; break;
-    default: rgb = {c, 0, x}; break;
+    case 0:
+      rgb = {c, x, 0};
+      break;
+    case 1:
+      rgb = {x, c, 0};
+      break;
+    case 2:
+      rgb = {0, c, x};
+      break;
+    case 3:
+      rgb = {0, x, c};
+      break;
+    case 4:
+      rgb = {x, 0, c};
+      break;
+    default:
+      rgb = {c, 0, x};
+      break;
   }
   const double m = v - c;
   return (rgb + cv::Vec3d(m, m, m)) * 255.0;
@@ -114,7 +127,9 @@ cv::Point fixed(cv::Point2d p) {
   return {static_cast<int>(std::lround(p.x * k)), static_cast<int>(std::lround(p.y * k))};
 }
 
-int fixed_len(double pixels) { return static_cast<int>(std::lround(pixels * kSuper * (1 << kShift))); }
+int fixed_len(double pixels) {
+  return static_cast<int>(std::lround(pixels * kSuper * (1 << kShift)));
+}
 
 void line(cv::Mat& img, cv::Point2d a, cv::Point2d b, double width, const cv::Scalar& c) {
   cv::line(img, fixed(a), fixed(b), c, std::max(1, static_cast<int>(std::lround(width * kSuper))),
@@ -154,10 +169,10 @@ DanceWorld::DanceWorld(uint64_t seed, int height, int width)
     : height_(height), width_(width), seed_(seed) {
   if (height < 8 || width < 8) throw std::invalid_argument("dance frames must be at least 8x8");
   Rng rng(mix_seed(seed, 0));
-  static const cv::Vec3d skins[] = {{255, 219, 172}, {241, 194, 125}, {224, 172, 105},
-                                    {198, 134, 66},  {141, 85, 36}};
-  static const cv::Vec3d hairs[] = {{30, 20, 15}, {90, 60, 30}, {200, 160, 80}, {120, 40, 20},
-                                    {60, 60, 60}};
+  static const cv::Vec3d skins[] = {
+      {255, 219, 172}, {241, 194, 125}, {224, 172, 105}, {198, 134, 66}, {141, 85, 36}};
+  static const cv::Vec3d hairs[] = {
+      {30, 20, 15}, {90, 60, 30}, {200, 160, 80}, {120, 40, 20}, {60, 60, 60}};
   look_.shirt = hsv(rng.uniform(), rng.uniform(0.5, 1.0), rng.uniform(0.55, 1.0));
   look_.trousers = hsv(rng.uniform(), rng.uniform(0.3, 0.9), rng.uniform(0.25, 0.7));
   look_.skin = skins[rng.index(5)];
@@ -184,7 +199,9 @@ void DanceWorld::step() {
 void DanceWorld::update_pose() {
   const double phi = 2 * kPi * frame_ / look_.period;
   const int segment = frame_ / move_frames_;
-  auto move_of = [&](int k) { return Rng(mix_seed(seed_, 1000 + static_cast<uint64_t>(k))).index(kMoves); };
+  auto move_of = [&](int k) {
+    return Rng(mix_seed(seed_, 1000 + static_cast<uint64_t>(k))).index(kMoves);
+  };
   Angles a = move_angles(move_of(segment), phi);
   const int into = frame_ - segment * move_frames_;
   if (segment > 0 && into < kBlendFrames) {

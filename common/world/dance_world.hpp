@@ -17,17 +17,30 @@ constexpr int kDanceBones = 10;
 
 // Joint positions in output pixels (x right, y down).
 struct DancePose {
-  enum Joint { kPelvis, kNeck, kHead, kShoulder, kElbowL, kWristL, kElbowR, kWristR, kKneeL, kAnkleL, kKneeR,
-               kAnkleR, kJointCount };
+  enum Joint {
+    kPelvis,
+    kNeck,
+    kHead,
+    kShoulder,
+    kElbowL,
+    kWristL,
+    kElbowR,
+    kWristR,
+    kKneeL,
+    kAnkleL,
+    kKneeR,
+    kAnkleR,
+    kJointCount
+  };
   std::array<cv::Point2d, kJointCount> joints;
 };
 
 // The hidden appearance of one clip (exposed for tests and for curiosity).
 struct DanceLook {
   cv::Vec3d shirt, trousers, skin, hair, wall_top, wall_bottom, floor;  // RGB in [0, 255]
-  double size = 1.0;       // body scale
-  double thickness = 1.0;  // limb thickness scale
-  double period = 24.0;    // frames per beat cycle
+  double size = 1.0;                                                    // body scale
+  double thickness = 1.0;                                               // limb thickness scale
+  double period = 24.0;                                                 // frames per beat cycle
 };
 
 class DanceWorld {

@@ -6,11 +6,10 @@
 #include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
-#include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -71,8 +70,7 @@ void add_flags(CLI::App& app, Flags& f) {
   // A misspelt key ("telemetery = ...") is an error, not a silently ignored line.
   app.allow_config_extras(CLI::config_extras_mode::error);
   // No ExistingFile check: a missing model is exit code 3 like any other bad model file.
-  app.add_option("--model", f.model, "Exported model: .ptl (lite interpreter) or .pt")
-      ->required();
+  app.add_option("--model", f.model, "Exported model: .ptl (lite interpreter) or .pt")->required();
   app.add_option("--camera", f.camera,
                  "Frame source: socket (frames arrive on the telemetry connection), "
                  "file://FOLDER_OR_VIDEO, v4l2:///dev/videoN")
@@ -131,8 +129,9 @@ void add_flags(CLI::App& app, Flags& f) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--seed", f.seed, "Latent noise seed (0 = random)");
-  app.add_option("--noise-scale", f.noise_scale,
-                 "Latent noise multiplier (default: the model's; pose models were evaluated at 0.5)")
+  app.add_option(
+         "--noise-scale", f.noise_scale,
+         "Latent noise multiplier (default: the model's; pose models were evaluated at 0.5)")
       ->check(CLI::Range(0.0, 100.0));
   app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
@@ -143,8 +142,8 @@ void print_effective_config(const Flags& f, const foresight::Predictor& p, doubl
                             int state_window) {
   const auto& m = p.metadata();
   std::cout << "foresight-edge effective configuration:\n"
-            << "  model             " << f.model << " (" << p.runtime() << " runtime, "
-            << m.family << " conditioned on " << m.condition_kind << ", prior " << m.prior << ", "
+            << "  model             " << f.model << " (" << p.runtime() << " runtime, " << m.family
+            << " conditioned on " << m.condition_kind << ", prior " << m.prior << ", "
             << m.frame_width() << "x" << m.frame_height() << ", n_past " << m.n_past
             << ", val PSNR " << m.val_psnr << " dB, written by torch " << m.torch_version << ")\n"
             << "  camera            " << f.camera << "\n"
@@ -187,8 +186,9 @@ int run(const Flags& f) {
       throw UsageError(std::string("--http ") + e.what());
     }
   }
-  at::set_num_threads(f.threads > 0 ? f.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(f.threads > 0
+                          ? f.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
   std::shared_ptr<Predictor> predictor = load_predictor(f.model, f.device);
   const ModelMetadata& meta = predictor->metadata();
@@ -278,10 +278,11 @@ int run(const Flags& f) {
   if (feed) feed->stop();
   if (label_feed) label_feed->stop();
   session.stop();
-  spdlog::info("stopped: {} frames in, {} pose images in, {} steps predicted, {} dropped, {} "
-               "predictions out",
-               metrics.frames_in.load(), metrics.labels_in.load(), metrics.steps_predicted.load(),
-               metrics.dropped.load(), metrics.predictions_out.load());
+  spdlog::info(
+      "stopped: {} frames in, {} pose images in, {} steps predicted, {} dropped, {} "
+      "predictions out",
+      metrics.frames_in.load(), metrics.labels_in.load(), metrics.steps_predicted.load(),
+      metrics.dropped.load(), metrics.predictions_out.load());
   return kExitOk;
 }
 

@@ -4,11 +4,10 @@
 // capture call that takes a timeout and returns a status; adding a backend is adding one file.
 // `socket` means no local camera: frames arrive over the telemetry connection.
 #pragma once
-#include <opencv2/core.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <stdexcept>
 #include <string>
 

@@ -11,8 +11,8 @@ std::unique_ptr<Camera> open_image_folder(const std::string& uri,
                                           const std::filesystem::path& folder,
                                           const CameraOptions& options);
 // A device or video file through cv::VideoCapture; `paced` replays a file at options.fps.
-std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::string& path,
-                                           int api, bool paced, const CameraOptions& options);
+std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::string& path, int api,
+                                           bool paced, const CameraOptions& options);
 
 // libcamera://N (index in libcamera's list) or libcamera://CAMERA_ID; `which` is N or the id.
 std::unique_ptr<Camera> open_libcamera(const std::string& uri, const std::string& which,

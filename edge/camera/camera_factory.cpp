@@ -1,7 +1,6 @@
-#include <opencv2/videoio.hpp>
-
 #include <chrono>
 #include <filesystem>
+#include <opencv2/videoio.hpp>
 
 #include "edge/camera/camera_backends.hpp"
 

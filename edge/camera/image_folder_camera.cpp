@@ -1,11 +1,11 @@
 // file://FOLDER: a dataset sequence folder (0.png ... (T-1).png), or a pose split's image or label
 // folder (frameN.png, in the order of N), replayed at a fixed rate, so a recorded episode can
 // stand in for a live camera; the i-th frame has seq i + 1.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 #include <vector>
 
@@ -69,7 +69,8 @@ class ImageFolderCamera final : public Camera {
 std::vector<std::filesystem::path> numbered_pose_frames(const std::filesystem::path& folder) {
   std::map<long, std::filesystem::path> by_number;
   std::error_code ec;
-  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const long n = pose_frame_number(it->path().filename().string());
     if (n >= 0) by_number.emplace(n, it->path());
   }

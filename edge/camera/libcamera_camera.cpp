@@ -14,16 +14,17 @@
 
 #define FORESIGHT_STR2(x) #x
 #define FORESIGHT_STR(x) FORESIGHT_STR2(x)
-#define FORESIGHT_LIBCAMERA_VERSION                                                   \
-  FORESIGHT_STR(LIBCAMERA_VERSION_MAJOR)                                              \
+#define FORESIGHT_LIBCAMERA_VERSION      \
+  FORESIGHT_STR(LIBCAMERA_VERSION_MAJOR) \
   "." FORESIGHT_STR(LIBCAMERA_VERSION_MINOR) "." FORESIGHT_STR(LIBCAMERA_VERSION_PATCH)
+
+#include <spdlog/spdlog.h>
 
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 
-#include <spdlog/spdlog.h>
 #include "edge/camera/pixel_formats.hpp"
 #endif
 
@@ -52,8 +53,8 @@ std::shared_ptr<lc::CameraManager> camera_manager() {
   setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);
   auto manager = std::make_shared<lc::CameraManager>();
   if (const int rc = manager->start(); rc != 0) {
-    throw CameraError("libcamera: the camera manager does not start (error " +
-                      std::to_string(rc) + ")");
+    throw CameraError("libcamera: the camera manager does not start (error " + std::to_string(rc) +
+                      ")");
   }
   shared = manager;
   return manager;
@@ -98,8 +99,8 @@ std::shared_ptr<lc::Camera> find_camera(lc::CameraManager& manager, const std::s
     ids += (i ? ", " : "") + std::to_string(i) + ": " + cameras[i]->id();
   }
   throw CameraError("no camera at " + uri + " (libcamera " FORESIGHT_LIBCAMERA_VERSION " lists " +
-                    std::to_string(cameras.size()) + " camera" +
-                    (cameras.size() == 1 ? "" : "s") + (ids.empty() ? "" : ": " + ids) +
+                    std::to_string(cameras.size()) + " camera" + (cameras.size() == 1 ? "" : "s") +
+                    (ids.empty() ? "" : ": " + ids) +
                     "; USB cameras also work as v4l2:///dev/videoN)");
 }
 
@@ -158,7 +159,7 @@ class LibcameraCamera final : public Camera {
     height_ = static_cast<int>(cfg.size.height);
     stride_ = cfg.stride;
     spdlog::info("camera {}: {} ({}), {} buffers", uri_, camera_->id(), cfg.toString(),
-              cfg.bufferCount);
+                 cfg.bufferCount);
   }
 
   void start() {
@@ -207,10 +208,10 @@ class LibcameraCamera final : public Camera {
     for (const auto& p : buffer->metadata().planes()) used += p.bytesused;
     const size_t available = map.second - plane.offset;
     try {
-      cv::Mat rgb = raw_to_rgb(format_, map.first + plane.offset,
-                               format_ == RawPixelFormat::mjpeg ? std::min(used, available)
-                                                                : available,
-                               width_, height_, stride_);
+      cv::Mat rgb =
+          raw_to_rgb(format_, map.first + plane.offset,
+                     format_ == RawPixelFormat::mjpeg ? std::min(used, available) : available,
+                     width_, height_, stride_);
       std::lock_guard<std::mutex> lock(mutex_);
       latest_ = std::move(rgb);
       latest_ns_ = now_ns();
@@ -246,8 +247,8 @@ class LibcameraCamera final : public Camera {
   std::shared_ptr<lc::Camera> camera_;
   std::unique_ptr<lc::CameraConfiguration> config_;
   std::unique_ptr<lc::FrameBufferAllocator> allocator_;
-  std::vector<std::unique_ptr<lc::Request>> requests_;
-  std::map<int, std::pair<const uint8_t*, size_t>> mappings_;
+  std::vector<std::unique_ptr<lc::Request> > requests_;
+  std::map<int, std::pair<const uint8_t*, size_t> > mappings_;
   lc::Stream* stream_ = nullptr;
   RawPixelFormat format_ = RawPixelFormat::rgb888;
   int width_ = 0, height_ = 0;

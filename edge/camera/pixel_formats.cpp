@@ -2,7 +2,6 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
 #include <stdexcept>
 
 namespace foresight {
@@ -24,13 +23,20 @@ bool raw_pixel_format_from_fourcc(const std::string& fourcc, RawPixelFormat& out
 
 std::string to_string(RawPixelFormat f) {
   switch (f) {
-    case RawPixelFormat::rgb888: return "RGB888";
-    case RawPixelFormat::bgr888: return "BGR888";
-    case RawPixelFormat::xrgb8888: return "XRGB8888";
-    case RawPixelFormat::xbgr8888: return "XBGR8888";
-    case RawPixelFormat::yuyv: return "YUYV";
-    case RawPixelFormat::nv12: return "NV12";
-    case RawPixelFormat::mjpeg: return "MJPEG";
+    case RawPixelFormat::rgb888:
+      return "RGB888";
+    case RawPixelFormat::bgr888:
+      return "BGR888";
+    case RawPixelFormat::xrgb8888:
+      return "XRGB8888";
+    case RawPixelFormat::xbgr8888:
+      return "XBGR8888";
+    case RawPixelFormat::yuyv:
+      return "YUYV";
+    case RawPixelFormat::nv12:
+      return "NV12";
+    case RawPixelFormat::mjpeg:
+      return "MJPEG";
   }
   return "?";
 }
@@ -40,12 +46,17 @@ namespace {
 size_t min_stride(RawPixelFormat f, int width) {
   switch (f) {
     case RawPixelFormat::rgb888:
-    case RawPixelFormat::bgr888: return static_cast<size_t>(width) * 3;
+    case RawPixelFormat::bgr888:
+      return static_cast<size_t>(width) * 3;
     case RawPixelFormat::xrgb8888:
-    case RawPixelFormat::xbgr8888: return static_cast<size_t>(width) * 4;
-    case RawPixelFormat::yuyv: return static_cast<size_t>(width) * 2;
-    case RawPixelFormat::nv12: return static_cast<size_t>(width);
-    case RawPixelFormat::mjpeg: return 0;
+    case RawPixelFormat::xbgr8888:
+      return static_cast<size_t>(width) * 4;
+    case RawPixelFormat::yuyv:
+      return static_cast<size_t>(width) * 2;
+    case RawPixelFormat::nv12:
+      return static_cast<size_t>(width);
+    case RawPixelFormat::mjpeg:
+      return 0;
   }
   return 0;
 }
@@ -95,10 +106,10 @@ cv::Mat raw_to_rgb(RawPixelFormat format, const uint8_t* data, size_t bytes, int
       cv::cvtColor(cv::Mat(height, width, CV_8UC2, p, stride), rgb, cv::COLOR_YUV2RGB_YUYV);
       break;
     case RawPixelFormat::nv12:
-      cv::cvtColor(cv::Mat(height * 3 / 2, width, CV_8UC1, p, stride), rgb,
-                   cv::COLOR_YUV2RGB_NV12);
+      cv::cvtColor(cv::Mat(height * 3 / 2, width, CV_8UC1, p, stride), rgb, cv::COLOR_YUV2RGB_NV12);
       break;
-    case RawPixelFormat::mjpeg: break;
+    case RawPixelFormat::mjpeg:
+      break;
   }
   return rgb;
 }

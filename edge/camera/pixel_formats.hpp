@@ -2,10 +2,9 @@
 // reverse of the name: RGB888 ("RG24") is B,G,R in memory, XRGB8888 ("XR24") is B,G,R,X. Kept apart
 // from the libcamera backend so the conversions are tested on every build, camera or not.
 #pragma once
-#include <opencv2/core.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <string>
 
 namespace foresight {

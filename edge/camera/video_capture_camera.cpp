@@ -2,7 +2,6 @@
 // rate; a video file is paced to the configured fps like a camera would be.
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
-
 #include <thread>
 
 #include "edge/camera/camera_backends.hpp"
@@ -60,8 +59,8 @@ class VideoCaptureCamera final : public Camera {
 
 }  // namespace
 
-std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::string& path,
-                                           int api, bool paced, const CameraOptions& options) {
+std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::string& path, int api,
+                                           bool paced, const CameraOptions& options) {
   cv::VideoCapture capture;
   try {
     capture.open(path, api);

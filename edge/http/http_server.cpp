@@ -1,5 +1,9 @@
 #include "edge/http/http_server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -7,13 +11,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -41,7 +41,8 @@ std::string query_value(std::string_view query, std::string_view key) {
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (pair.substr(0, eq) == key)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -52,7 +53,8 @@ std::string query_value(std::string_view query, std::string_view key) {
 // value is not percent-decoded: tokens are plain words (docs/edge.md).
 bool same_secret(const std::string& a, const std::string& b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % std::max<std::size_t>(b.size(), 1)];
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= a[i] ^ b[i % std::max<std::size_t>(b.size(), 1)];
   return diff == 0 && !b.empty();
 }
 
@@ -119,10 +121,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_->body_limit(kMaxRequestBytes);
     parser_->header_limit(kMaxRequestBytes);
     stream_.expires_after(server_->options.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -149,22 +150,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                      "this daemon wants its token: add ?token=... to the URL\n");
     }
 
-    if (path == "/") return respond(req, http::status::ok, "text/html; charset=utf-8",
-                                    http_index_page());
+    if (path == "/")
+      return respond(req, http::status::ok, "text/html; charset=utf-8", http_index_page());
     if (path == "/healthz") return respond(req, http::status::ok, "text/plain", "ok\n");
     if (path == "/metrics") {
       std::string text = server_->metrics ? server_->metrics->prometheus_text() : std::string();
-      text += "# HELP foresight_http_streams_open MJPEG streams being served.\n"
-              "# TYPE foresight_http_streams_open gauge\nforesight_http_streams_open " +
-              std::to_string(server_->streams_open.load()) + "\n";
+      text +=
+          "# HELP foresight_http_streams_open MJPEG streams being served.\n"
+          "# TYPE foresight_http_streams_open gauge\nforesight_http_streams_open " +
+          std::to_string(server_->streams_open.load()) + "\n";
       return respond(req, http::status::ok, "text/plain; version=0.0.4", std::move(text));
     }
     if (path == "/psnr.json") {
       nlohmann::json points = nlohmann::json::array();
       for (const PsnrPoint& p : server_->hub.psnr_history()) {
-        points.push_back({{"frame_seq", p.frame_seq},
-                          {"psnr", p.psnr},
-                          {"copy_last_psnr", p.copy_last_psnr}});
+        points.push_back(
+            {{"frame_seq", p.frame_seq}, {"psnr", p.psnr}, {"copy_last_psnr", p.copy_last_psnr}});
       }
       return respond(req, http::status::ok, "application/json", points.dump());
     }
@@ -257,24 +258,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_part(const ViewFrame& frame) {
     writing_ = true;
     last_seq_ = frame.seq;
-    auto head = std::make_shared<std::string>(
-        std::string("--") + kBoundary + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
-        std::to_string(frame.jpeg->size()) + "\r\n\r\n");
+    auto head = std::make_shared<std::string>(std::string("--") + kBoundary +
+                                              "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+                                              std::to_string(frame.jpeg->size()) + "\r\n\r\n");
     static const std::string kTail = "\r\n";
     const std::array<asio::const_buffer, 3> buffers = {
         asio::buffer(*head), asio::buffer(*frame.jpeg), asio::buffer(kTail)};
     stream_.expires_after(server_->options.write_timeout);
-    asio::async_write(stream_, buffers,
-                      [self = shared_from_this(), head, jpeg = frame.jpeg](beast::error_code ec,
-                                                                           std::size_t) {
-                        self->writing_ = false;
-                        if (ec) return self->close("part", ec);
-                        if (self->pending_) {
-                          ViewFrame next = std::move(*self->pending_);
-                          self->pending_.reset();
-                          if (next.seq > self->last_seq_) self->send_part(next);
-                        }
-                      });
+    asio::async_write(
+        stream_, buffers,
+        [self = shared_from_this(), head, jpeg = frame.jpeg](beast::error_code ec, std::size_t) {
+          self->writing_ = false;
+          if (ec) return self->close("part", ec);
+          if (self->pending_) {
+            ViewFrame next = std::move(*self->pending_);
+            self->pending_.reset();
+            if (next.seq > self->last_seq_) self->send_part(next);
+          }
+        });
   }
 
   void close(const char* why, beast::error_code ec = {}) {
@@ -300,17 +301,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 };
 
 void HttpCore::accept() {
-  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](
-                                                   beast::error_code ec, tcp::socket socket) {
-    if (self->stopped.load()) return;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      spdlog::warn("http: accept failed: {}", ec.message());
-    } else {
-      std::make_shared<HttpSession>(std::move(socket), self)->run();
-    }
-    self->accept();
-  });
+  acceptor.async_accept(asio::make_strand(io),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          if (self->stopped.load()) return;
+                          if (ec) {
+                            if (ec == asio::error::operation_aborted) return;
+                            spdlog::warn("http: accept failed: {}", ec.message());
+                          } else {
+                            std::make_shared<HttpSession>(std::move(socket), self)->run();
+                          }
+                          self->accept();
+                        });
 }
 
 // One thread per view (not per client) blocks in ViewHub::wait_newer and fans each new frame

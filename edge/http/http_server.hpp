@@ -5,13 +5,12 @@
 // series) and / (a page with the live views and a PSNR chart). Views: ViewHub::view_names().
 // With a token (the telemetry port's --token), everything but /healthz answers 401 without it.
 #pragma once
-#include <nlohmann/json_fwd.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace boost::asio {
@@ -25,13 +24,13 @@ class EdgeMetrics;
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;  // 0 picks a free port
-  std::size_t max_streams = 32;                        // concurrent /stream.mjpg clients
+  uint16_t port = 8080;          // 0 picks a free port
+  std::size_t max_streams = 32;  // concurrent /stream.mjpg clients
   // When set, every request but /healthz must carry it: ?token=T or "Authorization: Bearer T"
   // (401 otherwise). The page passes on the token of its own URL.
   std::string token;
-  std::chrono::milliseconds write_timeout{10000};      // a client that takes nothing is closed
-  std::chrono::milliseconds request_timeout{30000};    // for reading a request
+  std::chrono::milliseconds write_timeout{10000};    // a client that takes nothing is closed
+  std::chrono::milliseconds request_timeout{30000};  // for reading a request
 };
 
 class HttpServer {

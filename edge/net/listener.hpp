@@ -1,7 +1,6 @@
 // Opening a listening socket, shared by the telemetry and HTTP servers.
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstdint>
 #include <string>
 

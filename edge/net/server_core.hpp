@@ -1,13 +1,12 @@
 // Internal to edge/net: the state the telemetry server and its connections share — options, the
 // session, the connection registry, and one step's predictions encoded once for all clients.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -41,8 +40,8 @@ struct ServerCore {
   EdgeMetrics* const metrics;
   nlohmann::json metadata;  // METADATA's object: the model's metadata plus "stream"
 
-  std::atomic<uint64_t> out_seq{0};         // header seq of daemon -> client messages
-  std::atomic<int> json_connections{0};     // whether JSON encodings are worth making
+  std::atomic<uint64_t> out_seq{0};      // header seq of daemon -> client messages
+  std::atomic<int> json_connections{0};  // whether JSON encodings are worth making
   std::atomic<bool> stopped{false};
 
   mutable std::mutex mu;

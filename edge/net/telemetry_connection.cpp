@@ -1,9 +1,9 @@
 #include "edge/net/telemetry_connection.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 
 #include "common/protocol/json_lines.hpp"
@@ -344,8 +344,8 @@ void TelemetryConnection::write_next() {
   const OutgoingMessage& m = queue_.begin_write();
   arm_write_timer();
   asio::async_write(socket_, asio::buffer(*m.bytes),
-                    [self = shared_from_this(), keep = m.bytes](const boost::system::error_code& ec,
-                                                                std::size_t) { self->on_write(ec); });
+                    [self = shared_from_this(), keep = m.bytes](
+                        const boost::system::error_code& ec, std::size_t) { self->on_write(ec); });
 }
 
 void TelemetryConnection::on_write(const boost::system::error_code& ec) {
@@ -385,8 +385,8 @@ void TelemetryConnection::arm_idle() {
       self->arm_idle();  // a subscribed viewer only listens
       return;
     }
-    self->close("sent nothing for " + fmt::format("{:g}", seconds(self->core_->options.idle_timeout)) +
-                " s");
+    self->close("sent nothing for " +
+                fmt::format("{:g}", seconds(self->core_->options.idle_timeout)) + " s");
   });
 }
 

@@ -1,11 +1,10 @@
 // Internal to edge/net: one client of the telemetry port. All its handlers run on its own strand;
 // other threads reach it only through start/offer/shut_down, which post onto that strand.
 #pragma once
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <array>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,7 +83,7 @@ class TelemetryConnection : public std::enable_shared_from_this<TelemetryConnect
   bool implicit_has_frame_ = false, implicit_has_label_ = false, implicit_has_telemetry_ = false;
 
   OutgoingQueue queue_;
-  bool closing_ = false;   // no more input is processed; close once the queue is written
+  bool closing_ = false;  // no more input is processed; close once the queue is written
   std::string closing_reason_;
   bool draining_ = false;
   bool closed_ = false;

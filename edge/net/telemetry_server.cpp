@@ -1,10 +1,11 @@
 #include "edge/net/telemetry_server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/protocol/json_lines.hpp"
 #include "edge/net/listener.hpp"

@@ -33,9 +33,9 @@ class FullPredictor final : public Predictor {
     RecurrentState on_device;
     on_device.reserve(state.size());
     for (const auto& t : state) on_device.push_back(t.to(device_));
-    auto out = module_.get_method("step")({x_obs.to(device_), cond_prev.to(device_),
-                                           conds.to(device_), c10::List<at::Tensor>(on_device),
-                                           first, noise.to(device_)});
+    auto out =
+        module_.get_method("step")({x_obs.to(device_), cond_prev.to(device_), conds.to(device_),
+                                    c10::List<at::Tensor>(on_device), first, noise.to(device_)});
     auto tuple = out.toTuple();
     return {tuple->elements()[0].toTensor(), tuple->elements()[1].toTensorVector()};
   }
@@ -66,7 +66,8 @@ class FullPredictor final : public Predictor {
 std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file,
                                                ModelMetadata metadata, const std::string& device) {
   if (device == "cuda" && !at::hasCUDA()) {
-    throw std::runtime_error("--device cuda: this LibTorch has no CUDA support or no GPU is visible");
+    throw std::runtime_error(
+        "--device cuda: this LibTorch has no CUDA support or no GPU is visible");
   }
   const at::Device dev = device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
   try {

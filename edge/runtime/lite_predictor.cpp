@@ -28,8 +28,8 @@ class LitePredictor final : public Predictor {
                                              const at::Tensor& conds, const RecurrentState& state,
                                              bool first, const at::Tensor& noise) override {
     c10::InferenceMode inference;
-    auto out = module_.get_method("step")({x_obs, cond_prev, conds,
-                                           c10::List<at::Tensor>(state), first, noise});
+    auto out = module_.get_method("step")(
+        {x_obs, cond_prev, conds, c10::List<at::Tensor>(state), first, noise});
     auto tuple = out.toTuple();
     return {tuple->elements()[0].toTensor(), tuple->elements()[1].toTensorVector()};
   }

@@ -1,11 +1,11 @@
 #include "edge/runtime/predictor.hpp"
 
-#include <caffe2/serialize/inline_container.h>
 #include <c10/util/Exception.h>
-#include <nlohmann/json.hpp>
+#include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "edge/runtime/predictor_loading.hpp"
 

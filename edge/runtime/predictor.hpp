@@ -1,8 +1,9 @@
 // The edge's model runtime. One interface hides whether an exported model runs on LibTorch's
 // lite interpreter (.ptl, torch::jit::_load_for_mobile) or the full TorchScript runtime (.pt,
 // torch::jit::load; needed for CUDA on a Jetson). Both call the module's `init_state`, `step` and
-// (when present) `observe` methods, defined once per model family in common/model/script/ (svg.torchscript,
-// pose.torchscript); both families share the signature, so nothing here depends on the family.
+// (when present) `observe` methods, defined once per model family in common/model/script/
+// (svg.torchscript, pose.torchscript); both families share the signature, so nothing here depends
+// on the family.
 #pragma once
 #include <ATen/core/Tensor.h>
 

@@ -1,15 +1,14 @@
 #include "edge/session/frame_preprocess.hpp"
 
-#include "edge/session/image_decode.hpp"
-
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
-#include <algorithm>
 #include <stdexcept>
 #include <string>
+
+#include "edge/session/image_decode.hpp"
 
 namespace foresight {
 

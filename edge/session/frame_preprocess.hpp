@@ -1,12 +1,11 @@
 // Camera frames (and pose images) into model input: decode (JPEG, PNG or raw RGB), center-crop
-// to the model's aspect ratio, resize to its frame size, and lay out as an RGB float tensor in [0, 1]. Also the way
-// back (tensor to 8-bit image) for encoding predictions and views.
+// to the model's aspect ratio, resize to its frame size, and lay out as an RGB float tensor in [0,
+// 1]. Also the way back (tensor to 8-bit image) for encoding predictions and views.
 #pragma once
 #include <ATen/core/Tensor.h>
 
-#include <opencv2/core.hpp>
-
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <vector>
 
 #include "common/protocol/messages.hpp"

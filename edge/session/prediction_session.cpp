@@ -54,7 +54,7 @@ struct PendingStep {
   std::optional<FramePart> frame;
   std::optional<FramePart> label;
   std::optional<TelemetryPart> telemetry;
-  at::Tensor plan;  // [K, C], undefined without a PLAN
+  at::Tensor plan;       // [K, C], undefined without a PLAN
   uint64_t arrival = 0;  // when a part last arrived (the stream's counter)
   bool complete() const { return frame && (pose ? label.has_value() : telemetry.has_value()); }
   bool has_parts() const { return frame || label || telemetry; }
@@ -334,8 +334,7 @@ struct PredictionSession::Impl {
                 int64_t n, int64_t c) {
     std::vector<const CompleteStep*> gap;  // ascending seq, same episode, before `step`
     for (const CompleteStep& g : skipped) {
-      if (g.seq > s.last_seq && g.seq < step.seq &&
-          g.telemetry.episode == step.telemetry.episode) {
+      if (g.seq > s.last_seq && g.seq < step.seq && g.telemetry.episode == step.telemetry.episode) {
         gap.push_back(&g);
       }
     }
@@ -428,7 +427,7 @@ struct PredictionSession::Impl {
     ++s.steps_since_reset;
     remember(s, x, cond_now);
 
-    at::Tensor mean = preds.mean(1);                                   // [K, 3, S, S]
+    at::Tensor mean = preds.mean(1);                                     // [K, 3, S, S]
     at::Tensor std = (preds - mean.unsqueeze(1)).pow(2).mean(1).sqrt();  // population std
     const bool emit = s.steps_since_reset >= meta.n_past;
     if (emit) {
@@ -448,8 +447,9 @@ struct PredictionSession::Impl {
         add(Prediction::kStdSample, std[k]);
       }
     }
-    if (hub) publish_views(step, emit ? mean[0] : at::Tensor(), emit ? std[0] : at::Tensor(),
-                           predicted_now);
+    if (hub)
+      publish_views(step, emit ? mean[0] : at::Tensor(), emit ? std[0] : at::Tensor(),
+                    predicted_now);
     return r;
   }
 
@@ -532,8 +532,9 @@ PredictionSession::PredictionSession(std::shared_ptr<Predictor> predictor, Sessi
   impl_->meta = predictor->metadata();
   impl_->predictor = std::move(predictor);
   uint64_t seed = options.seed;
-  if (seed == 0) seed = std::random_device{}() ^ static_cast<uint64_t>(
-                            std::chrono::steady_clock::now().time_since_epoch().count());
+  if (seed == 0)
+    seed = std::random_device{}() ^
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   impl_->gen = at::detail::createCPUGenerator(seed);
   impl_->options = options;
   impl_->hub = hub;
@@ -581,7 +582,8 @@ void PredictionSession::on_frame(uint64_t seq, uint64_t timestamp_ns, const Fram
 namespace {
 void require_colour(const char* what, const cv::Mat& rgb) {
   if (rgb.empty() || rgb.type() != CV_8UC3) {
-    throw ProtocolError(ErrorCode::malformed_payload, std::string(what) + ": want an 8-bit colour image");
+    throw ProtocolError(ErrorCode::malformed_payload,
+                        std::string(what) + ": want an 8-bit colour image");
   }
 }
 }  // namespace

@@ -10,14 +10,12 @@
 // 1-step prediction against the frame that then arrives, publishes views to a ViewHub, and hands
 // every result to a sink (the telemetry server). No LibTorch in this header.
 #pragma once
-#include <nlohmann/json.hpp>
-
-#include <opencv2/core.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <vector>
 
@@ -32,12 +30,12 @@ class ViewHub;
 class EdgeMetrics;
 
 struct SessionOptions {
-  int samples = 1;        // N latent samples per step, run as one batch
-  int max_horizon = 16;   // longest rollout (1 + PLAN steps is capped to it)
-  bool sample_images = true;                     // with N > 1, also emit each sample's image
-  ImageEncoding encoding = ImageEncoding::png;   // of PREDICTION images (png or jpeg)
-  int view_size = 256;    // side of the prediction/uncertainty views in the ViewHub
-  uint64_t seed = 0;      // latent noise seed; 0 draws one from the clock
+  int samples = 1;                              // N latent samples per step, run as one batch
+  int max_horizon = 16;                         // longest rollout (1 + PLAN steps is capped to it)
+  bool sample_images = true;                    // with N > 1, also emit each sample's image
+  ImageEncoding encoding = ImageEncoding::png;  // of PREDICTION images (png or jpeg)
+  int view_size = 256;       // side of the prediction/uncertainty views in the ViewHub
+  uint64_t seed = 0;         // latent noise seed; 0 draws one from the clock
   double noise_scale = 1.0;  // latent noise multiplier (the pose seed report sampled with 0.5)
   // Restart the recurrent state from the last n_past - 1 observed frames once it has observed
   // this many (0: never). The state of a stream otherwise grows far older than any training
@@ -80,7 +78,7 @@ struct StepResult {
   // repeating the previous frame instead; set only when that prediction was emitted.
   std::optional<double> psnr;
   std::optional<double> copy_last_psnr;
-  double latency_ms = 0.0;    // Predictor::step alone
+  double latency_ms = 0.0;  // Predictor::step alone
 };
 
 // Called on the worker thread after every step the model ran on; must not block for long.

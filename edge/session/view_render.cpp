@@ -2,10 +2,9 @@
 
 #include <ATen/ATen.h>
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 
 namespace foresight {
 
@@ -36,7 +35,8 @@ cv::Mat resize_square(const cv::Mat& rgb, int side) {
 }
 
 cv::Mat resize_to_width(const cv::Mat& rgb, int width) {
-  const int height = std::max(1, static_cast<int>(std::lround(double{rgb.rows} * width / rgb.cols)));
+  const int height =
+      std::max(1, static_cast<int>(std::lround(double{rgb.rows} * width / rgb.cols)));
   if (rgb.cols == width && rgb.rows == height) return rgb;
   cv::Mat out;
   cv::resize(rgb, out, cv::Size(width, height), 0, 0,

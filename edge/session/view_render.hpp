@@ -5,7 +5,6 @@
 #include <ATen/core/Tensor.h>
 
 #include <opencv2/core.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>

@@ -13,23 +13,23 @@ class EdgeMetrics {
  public:
   // Upper bounds (milliseconds) of the latency histogram's buckets; +Inf is implicit. Dense
   // from 10 to 100 ms, where a full-size model's step lands on a CPU.
-  static constexpr std::array<double, 15> kLatencyBucketsMs = {
-      1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 200, 500, 1000, 2000};
+  static constexpr std::array<double, 15> kLatencyBucketsMs = {1,  2,  5,   10,  15,  20,   30,  40,
+                                                               50, 75, 100, 200, 500, 1000, 2000};
 
-  std::atomic<uint64_t> frames_in{0};          // FRAME messages / camera frames accepted
-  std::atomic<uint64_t> labels_in{0};          // pose images (FRAME kind label) accepted
-  std::atomic<uint64_t> telemetry_in{0};       // TELEMETRY messages accepted
-  std::atomic<uint64_t> steps_completed{0};    // steps whose parts all arrived
-  std::atomic<uint64_t> steps_predicted{0};    // steps the model ran on
-  std::atomic<uint64_t> dropped{0};            // complete or incomplete steps not predicted
-  std::atomic<uint64_t> skipped_observed{0};   // of those, complete ones the state still observed
-  std::atomic<uint64_t> orphans_removed{0};    // parts of steps whose sender left before pairing
-  std::atomic<uint64_t> streams_open{0};       // senders with their own step stream and state
-  std::atomic<uint64_t> resets{0};             // recurrent state resets
-  std::atomic<uint64_t> reanchors{0};          // state restarts at the state window
-  std::atomic<uint64_t> predictions_out{0};    // PREDICTION messages queued to clients
-  std::atomic<uint64_t> predictions_shed{0};   // dropped from a slow client's queue
-  std::atomic<uint64_t> protocol_errors{0};    // ERROR replies sent
+  std::atomic<uint64_t> frames_in{0};         // FRAME messages / camera frames accepted
+  std::atomic<uint64_t> labels_in{0};         // pose images (FRAME kind label) accepted
+  std::atomic<uint64_t> telemetry_in{0};      // TELEMETRY messages accepted
+  std::atomic<uint64_t> steps_completed{0};   // steps whose parts all arrived
+  std::atomic<uint64_t> steps_predicted{0};   // steps the model ran on
+  std::atomic<uint64_t> dropped{0};           // complete or incomplete steps not predicted
+  std::atomic<uint64_t> skipped_observed{0};  // of those, complete ones the state still observed
+  std::atomic<uint64_t> orphans_removed{0};   // parts of steps whose sender left before pairing
+  std::atomic<uint64_t> streams_open{0};      // senders with their own step stream and state
+  std::atomic<uint64_t> resets{0};            // recurrent state resets
+  std::atomic<uint64_t> reanchors{0};         // state restarts at the state window
+  std::atomic<uint64_t> predictions_out{0};   // PREDICTION messages queued to clients
+  std::atomic<uint64_t> predictions_shed{0};  // dropped from a slow client's queue
+  std::atomic<uint64_t> protocol_errors{0};   // ERROR replies sent
   std::atomic<uint64_t> connections_open{0};
   std::atomic<uint64_t> connections_total{0};
 

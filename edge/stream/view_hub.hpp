@@ -3,8 +3,8 @@
 // number, so a slow viewer gets fewer frames, never a backlog, and memory stays flat
 // (ustreamer's design). Also holds the daemon's counters for /metrics and the online PSNR series.
 #pragma once
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>

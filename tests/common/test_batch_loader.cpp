@@ -1,7 +1,5 @@
 // Batch loader: epochs visit every sequence exactly once, batches are time-major and
 // reproducible whatever the worker count, bad data is skipped or rethrown, shutdown is prompt.
-#include "common/dataset/batch_loader.hpp"
-
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
+#include "common/dataset/batch_loader.hpp"
 #include "common/dataset/dataset_format.hpp"
 #include "common/dataset/sequence_reader.hpp"
 #include "support/test_support.hpp"
@@ -39,7 +38,8 @@ void write_sequence(const fs::path& dir, int i, int frames) {
 
 std::vector<fs::path> make_dataset(const std::string& tag, int count, int frames = 12) {
   fs::path root = testing::scratch_dir(tag);
-  for (int i = 0; i < count; ++i) write_sequence(root / "test" / "g" / std::to_string(i), i, frames);
+  for (int i = 0; i < count; ++i)
+    write_sequence(root / "test" / "g" / std::to_string(i), i, frames);
   return list_sequences(root, "test");
 }
 

@@ -1,11 +1,11 @@
 // PSNR and SSIM against values computed by hand and by a direct, unoptimised reference.
-#include "common/metrics/image_metrics.hpp"
-
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <stdexcept>
+
+#include "common/metrics/image_metrics.hpp"
 
 namespace foresight {
 namespace {
@@ -53,7 +53,8 @@ double reference_ssim(const at::Tensor& x, const at::Tensor& y) {
             w = static_cast<int>(x.size(2));
   double win[11][11], total = 0;
   for (int i = 0; i < 11; ++i)
-    for (int j = 0; j < 11; ++j) total += win[i][j] = std::exp(-((i - 5) * (i - 5) + (j - 5) * (j - 5)) / 4.5);
+    for (int j = 0; j < 11; ++j)
+      total += win[i][j] = std::exp(-((i - 5) * (i - 5) + (j - 5) * (j - 5)) / 4.5);
   auto xa = x.accessor<double, 3>(), ya = y.accessor<double, 3>();
   double sum_channels = 0;
   for (int c = 0; c < c_n; ++c) {

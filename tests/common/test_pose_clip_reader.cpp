@@ -51,7 +51,7 @@ TEST(PoseClipReader, LoadsWhatTheWriterWrote) {
 TEST(PoseClipReader, FramesAreSortedByNumberNotByName) {
   fs::path root = make_split("pose-order", 12);
   PoseSplit s = open_pose_split(root, "train");
-  EXPECT_EQ(s.names[2], "frame2.png");   // not frame10.png, which sorts before it as text
+  EXPECT_EQ(s.names[2], "frame2.png");  // not frame10.png, which sorts before it as text
   EXPECT_EQ(s.names[11], "frame11.png");
 }
 
@@ -68,8 +68,8 @@ TEST(PoseClipReader, AcceptsZeroPaddingJpegExtraFilesAndGaps) {
   { std::ofstream((img / "notes.txt").string()) << "x"; }
   fs::copy_file(lab / "frame0.png", lab / "frame99.png");  // a label without a frame
   PoseSplit s = open_pose_split(root, "train");
-  EXPECT_EQ(s.names, (std::vector<std::string>{"frame0.png", "frame1.jpg", "frame2.png",
-                                               "frame0007.PNG"}));
+  EXPECT_EQ(s.names,
+            (std::vector<std::string>{"frame0.png", "frame1.jpg", "frame2.png", "frame0007.PNG"}));
   EXPECT_EQ(load_pose_clip(s).frames.size(0), 4);
 }
 
@@ -100,7 +100,8 @@ TEST(PoseClipReader, NoFramesAndDuplicateNumbers) {
   fs::create_directories(pose_label_dir(root, "train"));
   EXPECT_NE(error_of(root).find("train_img: no frames"), std::string::npos) << error_of(root);
   root = make_split("pose-duplicate", 3);
-  fs::copy_file(pose_image_dir(root, "train") / "frame1.png", pose_image_dir(root, "train") / "frame01.png");
+  fs::copy_file(pose_image_dir(root, "train") / "frame1.png",
+                pose_image_dir(root, "train") / "frame01.png");
   EXPECT_EQ(error_of(root), (pose_image_dir(root, "train") / "frame1.png").string() +
                                 ": frame number 1 already used by frame01.png");
 }

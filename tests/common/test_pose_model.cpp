@@ -56,8 +56,8 @@ TEST(PoseModel, ForwardReachesEveryParameter) {
   at::manual_seed(2);
   PoseModel m = PoseModel::create(small());
   auto x = at::rand({2, 3, 32, 64});
-  auto [pred, mu, logvar] = m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}),
-                                      at::randn({2, 3, 32, 64}));
+  auto [pred, mu, logvar] =
+      m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}), at::randn({2, 3, 32, 64}));
   EXPECT_EQ(pred.sizes(), x.sizes());
   EXPECT_EQ(mu.sizes(), (Shape{2, 3, 32, 64}));
   (pred.pow(2).mean() + mu.pow(2).mean() + logvar.pow(2).mean()).backward();
@@ -87,8 +87,9 @@ TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
                            noise[1].view({B, 3, 32, 64}));
   EXPECT_LE((preds[0] - expected).abs().max().item<double>(), 1e-6);
   // Each prediction feeds the next one.
-  auto second = m.decode(preds[0], m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
-                         noise[2].view({B, 3, 32, 64}));
+  auto second =
+      m.decode(preds[0], m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
+               noise[2].view({B, 3, 32, 64}));
   EXPECT_LE((preds[1] - second).abs().max().item<double>(), 1e-6);
 }
 
@@ -97,7 +98,8 @@ TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) 
   // already keeps most of the previous frame; the seed's sigmoid(g) starts near grey.
   at::manual_seed(3);
   at::NoGradGuard no_grad;
-  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}), z = at::zeros({2, 3, 32, 64});
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}),
+       z = at::zeros({2, 3, 32, 64});
   PoseConfig rc = small();
   PoseModel composite = PoseModel::create(rc);
   composite.train(false);
@@ -122,7 +124,7 @@ TEST(PoseModel, ConfigRoundTripsAndOldFilesKeepTheirGenerator) {
   EXPECT_EQ(back.decoder, DecoderHead::kFlow);
   EXPECT_EQ(back.d_out, c.d_out);
   nlohmann::json old = nlohmann::json(c);
-  old.erase("decoder");  // written before the heads existed...
+  old.erase("decoder");     // written before the heads existed...
   old["composite"] = true;  // ...with the compositing generator
   EXPECT_EQ(old.get<PoseConfig>().decoder, DecoderHead::kComposite);
   old.erase("composite");  // written before that option existed: the plain generator
@@ -137,7 +139,8 @@ TEST(PoseModel, FlowGeneratorStartsAtThePreviousFrame) {
   c.decoder = DecoderHead::kFlow;
   PoseModel m = PoseModel::create(c);
   m.train(false);
-  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}), z = at::zeros({2, 3, 32, 64});
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}),
+       z = at::zeros({2, 3, 32, 64});
   auto y = m.decode(x, m.encode(x), m.label_encode(label), z);
   EXPECT_LT((y - x).abs().mean().item<double>(), 0.1);
 }

@@ -37,13 +37,13 @@ TEST(ProtocolBinary, HeaderIsLittleEndianAtDocumentedOffsets) {
   const std::vector<uint8_t> b = encode(env);
   ASSERT_EQ(b.size(), kHeaderSize);
   const std::vector<uint8_t> expected = {
-      'F',  'S',  'G',  'T',                            // 0: magic
-      1,                                                // 4: version
-      7,                                                // 5: type RESET
-      0xB2, 0xA1,                                       // 6: flags
+      'F',  'S',  'G',  'T',                           // 0: magic
+      1,                                               // 4: version
+      7,                                               // 5: type RESET
+      0xB2, 0xA1,                                      // 6: flags
       0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,  // 8: seq
       0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11,  // 16: timestamp_ns
-      0,    0,    0,    0};                             // 24: payload_len
+      0,    0,    0,    0};                            // 24: payload_len
   EXPECT_EQ(b, expected);
   const WireHeader h = decode_header(b.data());
   EXPECT_EQ(h.type, 7);
@@ -67,10 +67,10 @@ TEST(ProtocolBinary, TelemetryPayloadMatchesTheSpecExample) {
   EXPECT_TRUE(std::equal(payload.begin(), payload.end(), bytes.begin() + kHeaderSize));
   EXPECT_EQ(bytes[24], payload.size());
   const std::vector<uint8_t> documented = {
-      0x46, 0x53, 0x47, 0x54, 0x01, 0x03, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00,
-      0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00,
-      0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3f};
+      0x46, 0x53, 0x47, 0x54, 0x01, 0x03, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00,
+      0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,
+      0x3f, 0x00, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3f};
   EXPECT_EQ(bytes, documented);
 }
 
@@ -93,31 +93,58 @@ TEST(ProtocolBinary, PredictionPayloadLayout) {
 TEST(ProtocolBinary, EncodeRefusesWhatDecodeWouldRefuse) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  expect_protocol_error([&] { encode({Header{}, Telemetry{0, {nan}, {}}}); },
-                        ErrorCode::non_finite, "action[0]");
-  expect_protocol_error([&] { encode({Header{}, Telemetry{0, {}, {1, inf}}}); },
-                        ErrorCode::non_finite, "position[1]");
-  expect_protocol_error([&] { encode({Header{}, Plan{{{{1}, {2}}, {{1, 2}, {3}}}}}); },
-                        ErrorCode::malformed_payload, "actions[1]");
-  expect_protocol_error([&] { encode({Header{}, Plan{{{{}, {}}}}}); },
-                        ErrorCode::malformed_payload, "neither");
   expect_protocol_error(
-      [&] { encode({Header{}, Frame{FrameKind::camera, Image{ImageEncoding::raw_rgb, 2, 2, {1}}}}); },
+      [&] {
+        encode({Header{}, Telemetry{0, {nan}, {}}});
+      },
+      ErrorCode::non_finite, "action[0]");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Telemetry{0, {}, {1, inf}}});
+      },
+      ErrorCode::non_finite, "position[1]");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Plan{{{{1}, {2}}, {{1, 2}, {3}}}}});
+      },
+      ErrorCode::malformed_payload, "actions[1]");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Plan{{{{}, {}}}}});
+      },
+      ErrorCode::malformed_payload, "neither");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Frame{FrameKind::camera, Image{ImageEncoding::raw_rgb, 2, 2, {1}}}});
+      },
       ErrorCode::malformed_payload, "raw_rgb");
-  expect_protocol_error([&] { encode({Header{}, Frame{FrameKind::camera, Image{}}}); },
-                        ErrorCode::malformed_payload, "'data'");
   expect_protocol_error(
-      [&] { encode({Header{}, Prediction{1, 0, 0, Image{ImageEncoding::png, 0, 0, {1}}}}); },
+      [&] {
+        encode({Header{}, Frame{FrameKind::camera, Image{}}});
+      },
+      ErrorCode::malformed_payload, "'data'");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Prediction{1, 0, 0, Image{ImageEncoding::png, 0, 0, {1}}}});
+      },
       ErrorCode::malformed_payload, "'k'");
   expect_protocol_error(
-      [&] { encode({Header{}, Prediction{1, 1, -3, Image{ImageEncoding::png, 0, 0, {1}}}}); },
+      [&] {
+        encode({Header{}, Prediction{1, 1, -3, Image{ImageEncoding::png, 0, 0, {1}}}});
+      },
       ErrorCode::malformed_payload, "'sample'");
-  expect_protocol_error([&] { encode({Header{}, Hello{1, ClientRole::sender, "\xff", ""}}); },
-                        ErrorCode::malformed_payload, "'client'");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, Hello{1, ClientRole::sender, "\xff", ""}});
+      },
+      ErrorCode::malformed_payload, "'client'");
   Metadata not_object;
   not_object.model = nlohmann::json::array();
-  expect_protocol_error([&] { encode({Header{}, not_object}); }, ErrorCode::malformed_payload,
-                        "object");
+  expect_protocol_error(
+      [&] {
+        encode({Header{}, not_object});
+      },
+      ErrorCode::malformed_payload, "object");
 }
 
 TEST(ProtocolBinary, EmptyPlanAndEmptyTelemetryAreValid) {

@@ -58,7 +58,9 @@ TEST(ProtocolJson, IntegerFieldsAcceptIntegralFloats) {
   expect_protocol_error([] { parse_json_line(R"({"type":"reset","seq":-1})"); },
                         ErrorCode::malformed_payload, "'seq'");
   expect_protocol_error(
-      [] { parse_json_line(R"({"type":"telemetry","episode":4294967296,"action":[],"position":[]})"); },
+      [] {
+        parse_json_line(R"({"type":"telemetry","episode":4294967296,"action":[],"position":[]})");
+      },
       ErrorCode::malformed_payload, "'episode'");
 }
 
@@ -77,8 +79,8 @@ TEST(ProtocolJson, DefaultsForOptionalFields) {
   const auto& f = std::get<Frame>(frame.body);
   EXPECT_EQ(f.kind, FrameKind::camera);
   EXPECT_EQ(f.image.bytes, (std::vector<uint8_t>{0x89, 'P', 'N', 'G'}));
-  const Envelope mean =
-      parse_json_line(R"({"type":"prediction","frame_seq":3,"k":1,"sample":-1,"encoding":"png","data":"AA=="})");
+  const Envelope mean = parse_json_line(
+      R"({"type":"prediction","frame_seq":3,"k":1,"sample":-1,"encoding":"png","data":"AA=="})");
   EXPECT_EQ(std::get<Prediction>(mean.body).sample, Prediction::kMeanSample);
   const Envelope err = parse_json_line(R"({"type":"error","code":17})");
   EXPECT_EQ(std::get<ErrorMessage>(err.body).code, ErrorCode::dimension_mismatch);
@@ -91,7 +93,8 @@ TEST(ProtocolJson, ErrorsNameTheField) {
     const char* needle;
   };
   const Case cases[] = {
-      {R"({"type":"telemetry","position":[]})", ErrorCode::malformed_payload, "'action' is missing"},
+      {R"({"type":"telemetry","position":[]})", ErrorCode::malformed_payload,
+       "'action' is missing"},
       {R"({"type":"telemetry","action":"fast","position":[]})", ErrorCode::malformed_payload,
        "'action'"},
       {R"({"type":"telemetry","action":[1,"x"],"position":[]})", ErrorCode::malformed_payload,
@@ -119,8 +122,8 @@ TEST(ProtocolJson, ErrorsNameTheField) {
        ErrorCode::malformed_payload, "raw_rgb"},
       {R"({"type":"plan","actions":[[1]],"positions":[]})", ErrorCode::malformed_payload,
        "'positions'"},
-      {R"({"type":"plan","actions":[[1],[1,2]],"positions":[[],[]]})",
-       ErrorCode::malformed_payload, "'actions[1]'"},
+      {R"({"type":"plan","actions":[[1],[1,2]],"positions":[[],[]]})", ErrorCode::malformed_payload,
+       "'actions[1]'"},
       {R"({"type":"prediction","frame_seq":1,"k":0,"sample":0,"encoding":"png","data":"AA=="})",
        ErrorCode::malformed_payload, "'k'"},
       {R"({"type":"prediction","frame_seq":1,"k":1,"sample":"median","encoding":"png","data":"AA=="})",
@@ -138,8 +141,8 @@ TEST(ProtocolJson, ErrorsNameTheField) {
 }
 
 TEST(ProtocolJson, DeepNestingIsRefused) {
-  const std::string deep =
-      R"({"type":"metadata","metadata":{"x":)" + std::string(5000, '[') + std::string(5000, ']') + "}}";
+  const std::string deep = R"({"type":"metadata","metadata":{"x":)" + std::string(5000, '[') +
+                           std::string(5000, ']') + "}}";
   expect_protocol_error([&] { parse_json_line(deep); }, ErrorCode::malformed_payload, "deeper");
 }
 
@@ -188,10 +191,10 @@ TEST(ProtocolBase64, RoundTripAndStrictness) {
     EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes) << n;
   }
   EXPECT_EQ(base64_encode({'f', 'o', 'o', 'b'}), "Zm9vYg==");
-  EXPECT_FALSE(base64_decode("Zm9vYg="));    // length not a multiple of 4
-  EXPECT_FALSE(base64_decode("Zm9v!g=="));   // foreign character
-  EXPECT_FALSE(base64_decode("Zm=vYg=="));   // '=' inside
-  EXPECT_FALSE(base64_decode("Zm9vY==="));   // three '='
+  EXPECT_FALSE(base64_decode("Zm9vYg="));   // length not a multiple of 4
+  EXPECT_FALSE(base64_decode("Zm9v!g=="));  // foreign character
+  EXPECT_FALSE(base64_decode("Zm=vYg=="));  // '=' inside
+  EXPECT_FALSE(base64_decode("Zm9vY==="));  // three '='
   EXPECT_FALSE(base64_decode("===="));
   EXPECT_EQ(base64_decode(""), std::vector<uint8_t>());
 }

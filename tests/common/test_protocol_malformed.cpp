@@ -63,8 +63,8 @@ TEST(ProtocolMalformed, OneShotDecodeNeedsExactlyOneMessage) {
   expect_protocol_error([&] { decode(bytes.data(), bytes.size() - 1); },
                         ErrorCode::malformed_payload, "shorter than the header");
   bytes.push_back(0);
-  expect_protocol_error([&] { decode(bytes.data(), bytes.size()); },
-                        ErrorCode::malformed_payload, "announces");
+  expect_protocol_error([&] { decode(bytes.data(), bytes.size()); }, ErrorCode::malformed_payload,
+                        "announces");
 }
 
 TEST(ProtocolMalformed, PayloadTooShortForItsCounts) {
@@ -203,8 +203,9 @@ TEST(ProtocolMalformed, MetadataMustBeAShallowJsonObject) {
   expect_decode_error(metadata("{\"a\":"), ErrorCode::malformed_payload, "invalid JSON");
   expect_decode_error(metadata("[1,2]"), ErrorCode::malformed_payload, "object");
   expect_decode_error(metadata("{\"a\":1e999}"), ErrorCode::malformed_payload, "invalid JSON");
-  expect_decode_error(metadata("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}"),
-                      ErrorCode::malformed_payload, "deeper");
+  expect_decode_error(
+      metadata("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}"),
+      ErrorCode::malformed_payload, "deeper");
   const std::vector<uint8_t> ok = metadata("{\"action_dim\": 4}");
   EXPECT_EQ(std::get<Metadata>(decode(ok.data(), ok.size()).body).model["action_dim"], 4);
 }

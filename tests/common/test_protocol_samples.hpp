@@ -28,8 +28,12 @@ inline std::vector<Envelope> sample_messages() {
   };
   add(1, Hello{1, ClientRole::viewer, "robot-7 \xc3\xa9", "s3cret"});
   Metadata meta;
-  meta.model = {{"action_dim", 4}, {"position_dim", 3}, {"horizon", 10}, {"image_size", 64},
-                {"condition_names", {"action_dx", "eef_z"}}, {"fps", 10.5}};
+  meta.model = {{"action_dim", 4},
+                {"position_dim", 3},
+                {"horizon", 10},
+                {"image_size", 64},
+                {"condition_names", {"action_dx", "eef_z"}},
+                {"fps", 10.5}};
   add(2, meta);
   add(3, Telemetry{42, {0.1f, -0.25f, 1e-7f, 1.0f}, {0.5f, 0.2f, -3.75e5f}});
   add(3, Frame{FrameKind::camera, Image{ImageEncoding::jpeg, 64, 64, {0xFF, 0xD8, 0xFF, 0xD9}}});

@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 // Deterministic "random" 8-bit value of channel c (0 = R) of pixel (y, x) of frame t.
 int pixel(int seq, int t, int y, int x, int c) {
   auto u = [](int v) { return static_cast<uint32_t>(v); };  // unsigned: wraps, never UB
-  uint32_t h = u(seq) * 73856093u ^ u(t) * 19349663u ^ u(y) * 83492791u ^ u(x) * 2654435761u ^
-               u(c) * 40503u;
+  uint32_t h =
+      u(seq) * 73856093u ^ u(t) * 19349663u ^ u(y) * 83492791u ^ u(x) * 2654435761u ^ u(c) * 40503u;
   h ^= h >> 13;
   h *= 0x5bd1e995;
   h ^= h >> 15;
@@ -37,8 +37,8 @@ void write_frame(const fs::path& file, int seq, int t, int size = kImageSize) {
   cv::Mat bgr(size, size, CV_8UC3);
   for (int y = 0; y < size; ++y) {
     for (int x = 0; x < size; ++x) {
-      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(pixel(seq, t, y, x, 2), pixel(seq, t, y, x, 1),
-                                          pixel(seq, t, y, x, 0));
+      bgr.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(pixel(seq, t, y, x, 2), pixel(seq, t, y, x, 1), pixel(seq, t, y, x, 0));
     }
   }
   ASSERT_TRUE(cv::imwrite(file.string(), bgr));
@@ -189,8 +189,8 @@ TEST_F(SequenceReaderTest, UndecodableFramesNameTheFile) {
 TEST_F(SequenceReaderTest, GrayscaleAndTransparentFramesAreRejected) {
   ASSERT_TRUE(cv::imwrite((seq / "1.png").string(), cv::Mat(64, 64, CV_8UC1, cv::Scalar(9))));
   expect_dataset_error([&] { load(); }, {"1.png", "grayscale"});
-  ASSERT_TRUE(cv::imwrite((seq / "1.png").string(),
-                          cv::Mat(64, 64, CV_8UC4, cv::Scalar(1, 2, 3, 128))));
+  ASSERT_TRUE(
+      cv::imwrite((seq / "1.png").string(), cv::Mat(64, 64, CV_8UC4, cv::Scalar(1, 2, 3, 128))));
   expect_dataset_error([&] { load(); }, {"1.png", "transparent"});
 }
 
@@ -203,7 +203,8 @@ TEST(CsvTest, AcceptsWhatRealConvertersWrite) {
   fs::path dir = testing::scratch_dir("csv");
   // BOM, header, CRLF, padding, signs, exponents, blank line, no final newline, extra rows.
   write_text(dir / "a.csv",
-             "\xEF\xBB\xBF" "dx, dy ,dz,gripper\r\n"
+             "\xEF\xBB\xBF"
+             "dx, dy ,dz,gripper\r\n"
              " 1e-3, -0 ,+1.5,2\r\n"
              "\r\n"
              "-2.5E+2,\t.5,3.,\"4\"\r\n"
@@ -239,10 +240,10 @@ TEST(ListSequencesTest, SortsNaturallyAndIgnoresHiddenAndFiles) {
   std::vector<std::string> names;
   for (const auto& p : list_sequences(root, "train"))
     names.push_back(p.parent_path().filename().string() + "/" + p.filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "traj_0_to_255/0", "traj_0_to_255/1", "traj_0_to_255/2", "traj_0_to_255/9",
-                       "traj_0_to_255/10", "traj_0_to_255/100", "traj_256_to_511/0",
-                       "traj_1024_to_1279/0"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"traj_0_to_255/0", "traj_0_to_255/1", "traj_0_to_255/2",
+                                      "traj_0_to_255/9", "traj_0_to_255/10", "traj_0_to_255/100",
+                                      "traj_256_to_511/0", "traj_1024_to_1279/0"}));
   expect_dataset_error([&] { list_sequences(root, "test"); }, {"test", "does not exist"});
   fs::create_directories(root / "validate" / "empty_group");
   expect_dataset_error([&] { list_sequences(root, "validate"); }, {"validate", "no sequence"});

@@ -100,7 +100,8 @@ TEST(SvgModel, StandardisesConditionsWithTheConfigsStatistics) {
   at::manual_seed(3);
   auto b = SvgModel::create(scaled);
   auto h = at::rand({2, 16}), z = at::randn({2, 4}), cond = at::randn({2, 7}) * 0.05;
-  auto mean = at::tensor(scaled.cond_mean, at::kFloat), sd = at::tensor(scaled.cond_std, at::kFloat);
+  auto mean = at::tensor(scaled.cond_mean, at::kFloat),
+       sd = at::tensor(scaled.cond_std, at::kFloat);
   auto [ha, sa] = a.predict_step(h, z, (cond - mean) / sd, a.init_state(2));
   auto [hb, sb] = b.predict_step(h, z, cond, b.init_state(2));
   EXPECT_LT((ha - hb).abs().max().item<float>(), 1e-6f);

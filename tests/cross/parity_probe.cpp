@@ -52,7 +52,8 @@ void write_floats(const fs::path& path, const std::vector<at::Tensor>& tensors) 
 
 std::vector<float> read_floats(const fs::path& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error("cannot read " + path.string() + " (run `parity_probe export` first)");
+  if (!in)
+    throw std::runtime_error("cannot read " + path.string() + " (run `parity_probe export` first)");
   std::vector<float> v(static_cast<size_t>(in.tellg()) / sizeof(float));
   in.seekg(0);
   in.read(reinterpret_cast<char*>(v.data()), v.size() * sizeof(float));
@@ -140,7 +141,8 @@ int check(const fs::path& dir) {
   double worst = 0;
   for (int t = 0; t < kSteps; ++t) {
     const at::Tensor g = got[t].contiguous();
-    if (offset + g.numel() > reference.size()) throw std::runtime_error("reference.bin is too short");
+    if (offset + g.numel() > reference.size())
+      throw std::runtime_error("reference.bin is too short");
     const at::Tensor want =
         from(std::vector<float>(reference.begin() + offset, reference.begin() + offset + g.numel()),
              g.sizes());

@@ -3,7 +3,6 @@
 #pragma once
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <memory>
 #include <thread>
 
@@ -27,8 +26,8 @@ class ServerHarness {
     options.address = "127.0.0.1";
     options.port = 0;
     if (session_options.seed == 0) session_options.seed = 9;
-    session = std::make_unique<PredictionSession>(load_predictor(model),
-                                                  session_options, &hub, &metrics);
+    session =
+        std::make_unique<PredictionSession>(load_predictor(model), session_options, &hub, &metrics);
     server = std::make_unique<TelemetryServer>(io, options, *session, &metrics);
     session->start([this](const StepResult& r) { server->deliver(r); });
     server->start();

@@ -19,7 +19,8 @@ inline Image png_of(const cv::Mat& rgb) {
 }
 
 // A valid PNG (or JPEG) of a small image whose header claims width x height: what a
-// decompression bomb looks like before decoding (the real one compresses 12000 x 12000 into 419 KB).
+// decompression bomb looks like before decoding (the real one compresses 12000 x 12000 into 419
+// KB).
 inline std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height) {
   std::vector<uint8_t> png = encode_png(cv::Mat(4, 4, CV_8UC3, cv::Scalar(9, 9, 9)));
   auto put_be32 = [&](size_t at, uint32_t v) {

@@ -2,16 +2,15 @@
 // folders replayed at a rate with seq 1, 2, ..., and a feed that pairs them with telemetry.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
-#include <fstream>
 #include <thread>
 
 #include "common/dataset/sequence_reader.hpp"
+#include "common/world/dance_world.hpp"
 #include "edge/camera/camera.hpp"
 #include "edge/camera/camera_feed.hpp"
-#include "common/world/dance_world.hpp"
 #include "edge/runtime/predictor.hpp"
 #include "edge/stream/edge_metrics.hpp"
 #include "session_helpers.hpp"
@@ -144,16 +143,18 @@ TEST(CameraFeed, ALabelCameraGivesEachStepTheNextFramesPose) {
   SessionOptions so;
   so.seed = 3;
   EdgeMetrics metrics;
-  PredictionSession session(load_predictor(testing::tiny_pose_model(".ptl")), so, nullptr, &metrics);
+  PredictionSession session(load_predictor(testing::tiny_pose_model(".ptl")), so, nullptr,
+                            &metrics);
   testing::ResultCollector results;
   session.start(results.sink());
   // The poses first (they wait for their frames: 4 steps fit the pending window), so the test
   // does not depend on how the two feeds' threads interleave.
-  CameraFeed labels(open_camera("file://" + pose_folder("pose-labels", true).string(), opt), session,
-                    FrameKind::label);
+  CameraFeed labels(open_camera("file://" + pose_folder("pose-labels", true).string(), opt),
+                    session, FrameKind::label);
   for (int i = 0; i < 300 && !labels.finished(); ++i) std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(labels.finished());
-  CameraFeed frames(open_camera("file://" + pose_folder("pose-frames", false).string(), opt), session);
+  CameraFeed frames(open_camera("file://" + pose_folder("pose-frames", false).string(), opt),
+                    session);
   for (int i = 0; i < 300 && !frames.finished(); ++i) std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(frames.finished());
   ASSERT_TRUE(session.wait_idle(20s));

@@ -10,7 +10,8 @@ using tcp = asio::ip::tcp;
 TestClient::TestClient(uint16_t port, int receive_buffer)
     : socket_(io_), decoder_(std::size_t{64} << 20) {
   socket_.open(tcp::v4());
-  if (receive_buffer > 0) socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+  if (receive_buffer > 0)
+    socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
   socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
 }
 
@@ -28,12 +29,12 @@ bool TestClient::read_some(std::chrono::milliseconds timeout) {
   bool done = false;
   boost::system::error_code ec;
   std::size_t n = 0;
-  socket_.async_read_some(asio::buffer(buf_), [&](const boost::system::error_code& e,
-                                                  std::size_t k) {
-    ec = e;
-    n = k;
-    done = true;
-  });
+  socket_.async_read_some(asio::buffer(buf_),
+                          [&](const boost::system::error_code& e, std::size_t k) {
+                            ec = e;
+                            n = k;
+                            done = true;
+                          });
   io_.restart();
   io_.run_for(timeout);
   if (!done) {
@@ -87,7 +88,8 @@ std::optional<std::string> TestClient::next_line(std::chrono::milliseconds timeo
   }
 }
 
-std::optional<std::string> TestClient::next_bytes(std::size_t n, std::chrono::milliseconds timeout) {
+std::optional<std::string> TestClient::next_bytes(std::size_t n,
+                                                  std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (lines_.size() < n) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -1,10 +1,9 @@
 // A loopback client for server tests: sends raw bytes, binary messages or JSON lines, and reads
 // replies with a timeout (its own io_context, run only while it waits).
 #pragma once
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -22,7 +21,7 @@ class TestClient {
 
   void send_bytes(const std::string& bytes);
   void send_bytes(const std::vector<uint8_t>& bytes);
-  void send(const Envelope& message);          // binary
+  void send(const Envelope& message);            // binary
   void send_line(const std::string& json_line);  // adds "\n" when missing
 
   // The next binary message, or nullopt on timeout or close.
@@ -31,10 +30,11 @@ class TestClient {
   std::optional<Envelope> next_of(MessageType type,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The next JSON line (without "\n"), or nullopt on timeout or close.
-  std::optional<std::string> next_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string> next_line(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Exactly `n` raw bytes (for HTTP bodies), or nullopt on timeout or close.
-  std::optional<std::string> next_bytes(std::size_t n,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string> next_bytes(
+      std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads and discards until the server closes; returns whether it did within the timeout.
   bool closed_within(std::chrono::milliseconds timeout);
   bool closed() const { return closed_; }

@@ -4,7 +4,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -161,9 +160,9 @@ class HttpTokenTest : public HttpTest {
 TEST_F(HttpTokenTest, TheTokenGuardsEverythingButHealthz) {
   hub.publish("camera", {0xff, 0xd8, 0xff, 0xd9});
   EXPECT_EQ(get("/healthz").status, 200);
-  for (const char* target : {"/", "/metrics", "/psnr.json", "/snapshot.jpg?view=camera",
-                             "/stream.mjpg?view=camera", "/metrics?token=s3cre",
-                             "/metrics?token=s3cret2", "/metrics?token="}) {
+  for (const char* target :
+       {"/", "/metrics", "/psnr.json", "/snapshot.jpg?view=camera", "/stream.mjpg?view=camera",
+        "/metrics?token=s3cre", "/metrics?token=s3cret2", "/metrics?token="}) {
     auto r = get(target);
     EXPECT_EQ(r.status, 401) << target;
     EXPECT_EQ(r.body.find("s3cret"), std::string::npos) << target;
@@ -178,14 +177,17 @@ TEST_F(HttpTokenTest, TheTokenGuardsEverythingButHealthz) {
 TEST_F(HttpTokenTest, StreamsPastTheLimitGetA503) {
   hub.publish("camera", {0xff, 0xd8, 0xff, 0xd9});
   testing::TestClient first(server->port());
-  first.send_bytes(std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
+  first.send_bytes(
+      std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_EQ(read_response(first).status, 200);
-  for (int i = 0; i < 50 && get("/metrics?token=s3cret").body.find("streams_open 1") ==
-                                std::string::npos; ++i) {
+  for (int i = 0;
+       i < 50 && get("/metrics?token=s3cret").body.find("streams_open 1") == std::string::npos;
+       ++i) {
     std::this_thread::sleep_for(10ms);
   }
   testing::TestClient second(server->port());
-  second.send_bytes(std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
+  second.send_bytes(
+      std::string("GET /stream.mjpg?view=camera&token=s3cret HTTP/1.1\r\nHost: t\r\n\r\n"));
   auto status = second.next_line();
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->substr(0, 12), "HTTP/1.1 503");

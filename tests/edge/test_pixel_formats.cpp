@@ -4,7 +4,6 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
 #include <vector>
 
 #include "edge/camera/pixel_formats.hpp"
@@ -50,7 +49,8 @@ TEST(PixelFormats, PackedRgbOrdersIncludingPaddedRows) {
   expect_picture(raw_to_rgb(RawPixelFormat::rgb888, layout({2, 1, 0}, 6).data(), 12, 2, 2, 6));
   expect_picture(raw_to_rgb(RawPixelFormat::bgr888, layout({0, 1, 2}, 8).data(), 16, 2, 2, 8));
   expect_picture(raw_to_rgb(RawPixelFormat::xrgb8888, layout({2, 1, 0, 3}, 8).data(), 16, 2, 2, 8));
-  expect_picture(raw_to_rgb(RawPixelFormat::xbgr8888, layout({0, 1, 2, 3}, 12).data(), 24, 2, 2, 12));
+  expect_picture(
+      raw_to_rgb(RawPixelFormat::xbgr8888, layout({0, 1, 2, 3}, 12).data(), 24, 2, 2, 12));
 }
 
 TEST(PixelFormats, YuvFormatsMatchOpenCvsConversionOfTheSamePicture) {

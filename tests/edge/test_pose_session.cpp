@@ -28,9 +28,7 @@ Frame label_frame(const cv::Mat& rgb) {
 }
 
 // [3, H, W] float in [0, 1] from an RGB image of the model's size.
-at::Tensor tensor_of(const cv::Mat& rgb) {
-  return to_model_input(rgb, rgb.rows, rgb.cols);
-}
+at::Tensor tensor_of(const cv::Mat& rgb) { return to_model_input(rgb, rgb.rows, rgb.cols); }
 
 class PoseSessionTest : public ::testing::Test {
  protected:

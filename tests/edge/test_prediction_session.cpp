@@ -2,10 +2,9 @@
 // rules, warm-up, samples and plans, online PSNR, views, and refusing input the model cannot take.
 #include <gtest/gtest.h>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include <condition_variable>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 
 #include "edge/runtime/predictor.hpp"
 #include "edge/stream/edge_metrics.hpp"
@@ -40,7 +39,8 @@ class GatedPredictor final : public Predictor {
     return inner_->step(x, cond_prev, conds, state, first, noise);
   }
   RecurrentState observe(const at::Tensor& x, const at::Tensor& cond_prev,
-                         const RecurrentState& state, bool first, const at::Tensor& noise) override {
+                         const RecurrentState& state, bool first,
+                         const at::Tensor& noise) override {
     ++observed;
     return inner_->observe(x, cond_prev, state, first, noise);
   }
@@ -160,14 +160,14 @@ TEST_F(SessionTest, ResetsOnGapNewEpisodeResetAndRepeat) {
     EXPECT_EQ(r.size(), 1u) << seq;
     if (!r.empty()) resets.push_back(r[0].reset);
   };
-  step(1, 1);            // first: reset
-  step(2, 1);            // consecutive
-  step(4, 1);            // gap > 1
-  step(5, 2);            // new episode
+  step(1, 1);  // first: reset
+  step(2, 1);  // consecutive
+  step(4, 1);  // gap > 1
+  step(5, 2);  // new episode
   session->on_reset();
-  step(6, 2);            // RESET
-  step(7, 2);            // consecutive
-  step(7, 2);            // repeat
+  step(6, 2);  // RESET
+  step(7, 2);  // consecutive
+  step(7, 2);  // repeat
   EXPECT_EQ(resets, (std::vector<bool>{true, false, true, true, true, false, true}));
   EXPECT_EQ(metrics.resets.load(), 5u);
 }
@@ -206,8 +206,8 @@ TEST_F(SessionTest, SamplesGiveEachSampleAndTheirMeanAndStd) {
   ASSERT_EQ(r.size(), 1u);
   std::vector<int32_t> samples;
   for (const auto& img : r[0].images) samples.push_back(img.sample);
-  EXPECT_EQ(samples, (std::vector<int32_t>{0, 1, 2, Prediction::kMeanSample,
-                                            Prediction::kStdSample}));
+  EXPECT_EQ(samples,
+            (std::vector<int32_t>{0, 1, 2, Prediction::kMeanSample, Prediction::kStdSample}));
 }
 
 TEST_F(SessionTest, WithoutSampleImagesOnlyMeanAndStdAreEmitted) {
@@ -248,7 +248,7 @@ TEST_F(SessionTest, APlanExtendsTheRolloutUpToMaxHorizon) {
   send_step(2);
   r = settle();
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].images.size(), 3u);  // capped
+  EXPECT_EQ(r[0].images.size(), 3u);   // capped
   session->on_plan(2, plan_of(5), 7);  // for a step already run: ignored
   send_step(3);
   r = settle();
@@ -375,7 +375,6 @@ TEST(StateWindow, DefaultsToTheModelsTrainingSequenceLengthAndNeverForPoseOrOldM
   m.condition_kind = "pose";
   EXPECT_EQ(default_state_window(m), 0);
 }
-
 
 // Steps that arrive while the model runs are skipped (not predicted), but the state observes them:
 // the next prediction is exactly the one of a session that predicted every step, nothing resets.

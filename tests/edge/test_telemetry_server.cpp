@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <thread>
 
@@ -452,7 +451,8 @@ TEST(TelemetryServer, HalfStepsOfASenderThatLeftDoNotStarveTheNext) {
     ASSERT_TRUE(m.has_value()) << s;
     EXPECT_EQ(std::get<Prediction>(m->body).frame_seq, s);
   }
-  for (int i = 0; i < 100 && h.metrics.orphans_removed.load() < 4; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 100 && h.metrics.orphans_removed.load() < 4; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(h.metrics.orphans_removed.load(), 4u);
 }
 

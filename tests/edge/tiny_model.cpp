@@ -103,7 +103,8 @@ fs::path tiny_pose_model(const std::string& ext) {
 
 PoseModel& tiny_pose_module() { return *exported_pose().model; }
 
-void write_model_with_metadata(const fs::path& out, const std::optional<std::string>& metadata_json) {
+void write_model_with_metadata(const fs::path& out,
+                               const std::optional<std::string>& metadata_json) {
   save_model_file(tiny_svg_model().module(), metadata_json, out);
 }
 

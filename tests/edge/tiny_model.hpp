@@ -1,5 +1,6 @@
 // A tiny SVG model and a tiny pose model exported the way `foresight export` does (.ptl and .pt
-// with metadata), made once per test process, plus writers for broken model files. Uses only foresight_common.
+// with metadata), made once per test process, plus writers for broken model files. Uses only
+// foresight_common.
 #pragma once
 #include <filesystem>
 #include <optional>
@@ -10,7 +11,7 @@
 namespace foresight {
 class SvgModel;
 class PoseModel;
-}
+}  // namespace foresight
 
 namespace foresight::testing {
 

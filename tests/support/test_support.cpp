@@ -1,12 +1,12 @@
 #include "support/test_support.hpp"
 
-#include "common/world/dataset_writer.hpp"
-
 #include <unistd.h>
 
 #include <atomic>
 #include <mutex>
 #include <vector>
+
+#include "common/world/dataset_writer.hpp"
 
 namespace foresight::testing {
 namespace fs = std::filesystem;
@@ -30,9 +30,8 @@ Cleaner& cleaner() {
 
 fs::path scratch_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
-  fs::path dir = fs::temp_directory_path() /
-                 ("foresight-test-" + std::to_string(::getpid()) + "-" + tag + "-" +
-                  std::to_string(counter++));
+  fs::path dir = fs::temp_directory_path() / ("foresight-test-" + std::to_string(::getpid()) + "-" +
+                                              tag + "-" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::lock_guard<std::mutex> lock(cleaner().mu);

@@ -1,6 +1,6 @@
-// The evaluator and the condition statistics: scores every predicted step beside copy-last, best of N is at least the mean, and
-// the shuffled-conditions rollout (another sequence's actions, same frames and noise) changes the
-// predictions only through the conditioning.
+// The evaluator and the condition statistics: scores every predicted step beside copy-last, best of
+// N is at least the mean, and the shuffled-conditions rollout (another sequence's actions, same
+// frames and noise) changes the predictions only through the conditioning.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

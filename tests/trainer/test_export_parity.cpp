@@ -123,15 +123,15 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    PriorsAndHeads, ExportParity,
-    ::testing::Combine(::testing::Values(false, true),
-                       ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
-                                         DecoderHead::kFlow)),
-    [](const auto& info) {
-      return std::string(std::get<0>(info.param) ? "Learned" : "Fixed") + "_" +
-             to_string(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(PriorsAndHeads, ExportParity,
+                         ::testing::Combine(::testing::Values(false, true),
+                                            ::testing::Values(DecoderHead::kPlain,
+                                                              DecoderHead::kComposite,
+                                                              DecoderHead::kFlow)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) ? "Learned" : "Fixed") + "_" +
+                                  to_string(std::get<1>(info.param));
+                         });
 
 TEST(Export, RejectsAnUnknownExtension) {
   at::manual_seed(1);

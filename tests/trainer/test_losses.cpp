@@ -31,7 +31,8 @@ TEST(KlGaussian, SumsOverDimsAndAveragesOverBatch) {
 
 TEST(KlGaussian, FreeBitsRaiseEachDimToTheFloorAndKeepLargerOnes) {
   // Dim 0 carries 0.5 * 2^2 = 2 nats, dim 1 nothing; with a floor of 0.25 the sum is 2.25.
-  auto mu = at::tensor({2.0f, 0.0f}).expand({3, 2}), lv = at::zeros({3, 2}), zero = at::zeros({3, 2});
+  auto mu = at::tensor({2.0f, 0.0f}).expand({3, 2}), lv = at::zeros({3, 2}),
+       zero = at::zeros({3, 2});
   EXPECT_NEAR(kl_gaussian_free_bits(mu, lv, zero, zero, 0.25).item<double>(), 2.25, 1e-6);
   EXPECT_NEAR(kl_gaussian_free_bits(mu, lv, zero, zero, 0.0).item<double>(),
               kl_gaussian(mu, lv, zero, zero).item<double>(), 1e-6);

@@ -37,8 +37,8 @@ TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   };
   std::vector<In> inputs;
   for (int t = 0; t < 4; ++t) {
-    inputs.push_back({at::rand({1, 3, 32, 64}), at::rand({K, 1, 3 * HW}),
-                      at::randn({K + 1, 1, c.n_dim * HW})});
+    inputs.push_back(
+        {at::rand({1, 3, 32, 64}), at::rand({K, 1, 3 * HW}), at::randn({K + 1, 1, c.n_dim * HW})});
   }
   const at::Tensor cond_prev = at::zeros({1, 3 * HW});
 
@@ -59,12 +59,16 @@ TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   for (size_t t = 0; t < inputs.size(); ++t) {
     const In& s = inputs[t];
     auto [expected, next] = model.step(s.x, cond_prev, s.conds, state, t == 0, s.noise);
-    auto lite_out = lite.get_method("step")(
-        {s.x, cond_prev, s.conds, c10::List<at::Tensor>(lite_state), t == 0, s.noise}).toTuple();
-    auto full_out = full.get_method("step")(
-        {s.x, cond_prev, s.conds, c10::List<at::Tensor>(full_state), t == 0, s.noise}).toTuple();
-    EXPECT_LE((expected - lite_out->elements()[0].toTensor()).abs().max().item<double>(), 1e-5) << t;
-    EXPECT_LE((expected - full_out->elements()[0].toTensor()).abs().max().item<double>(), 1e-5) << t;
+    auto lite_out = lite.get_method("step")({s.x, cond_prev, s.conds,
+                                             c10::List<at::Tensor>(lite_state), t == 0, s.noise})
+                        .toTuple();
+    auto full_out = full.get_method("step")({s.x, cond_prev, s.conds,
+                                             c10::List<at::Tensor>(full_state), t == 0, s.noise})
+                        .toTuple();
+    EXPECT_LE((expected - lite_out->elements()[0].toTensor()).abs().max().item<double>(), 1e-5)
+        << t;
+    EXPECT_LE((expected - full_out->elements()[0].toTensor()).abs().max().item<double>(), 1e-5)
+        << t;
     state = next;
     lite_state = lite_out->elements()[1].toTensorVector();
     full_state = full_out->elements()[1].toTensorVector();

@@ -60,9 +60,9 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   EXPECT_EQ(s.epochs, 1);
   EXPECT_TRUE(std::isfinite(s.best_val_psnr));
   const fs::path run = c.out;
-  for (const char* f : {"config.json", "last.ckpt", "best.ckpt", "metrics.csv",
-                        "samples/psnr_per_frame.csv", "samples/rollout.gif",
-                        "samples/rollout_strip.png"}) {
+  for (const char* f :
+       {"config.json", "last.ckpt", "best.ckpt", "metrics.csv", "samples/psnr_per_frame.csv",
+        "samples/rollout.gif", "samples/rollout_strip.png"}) {
     EXPECT_TRUE(fs::exists(run / f)) << f;
   }
   auto rows = read_metrics_csv(run / "metrics.csv");

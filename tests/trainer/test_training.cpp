@@ -59,7 +59,8 @@ TEST(Training, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   auto [ckpt, model] = load_checkpoint(last);
   {
     at::NoGradGuard no_grad;
-    model.module().attr("dec").toModule().attr("upc5_1").toModule().attr("bias").toTensor().fill_(NAN);
+    model.module().attr("dec").toModule().attr("upc5_1").toModule().attr("bias").toTensor().fill_(
+        NAN);
   }
   save_checkpoint(last, ckpt, model);
   const std::string poisoned = read_file(last);

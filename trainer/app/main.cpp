@@ -8,8 +8,8 @@
 #include "common/dataset/sequence_reader.hpp"
 #include "common/util/exit_codes.hpp"
 #include "common/util/logging.hpp"
-#include "trainer/cli/commands.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
+#include "trainer/cli/commands.hpp"
 #include "trainer/config/train_config.hpp"
 #include "trainer/train/trainer.hpp"
 

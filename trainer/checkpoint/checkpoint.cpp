@@ -66,7 +66,8 @@ class CheckpointFile {
     }
     auto family = dict_.find("family");
     ckpt.family = family == dict_.end() ? "svg" : family->value().toStringRef();
-    if (ckpt.family != "svg" && ckpt.family != "pose") throw fail("unknown model family '" + ckpt.family + "'");
+    if (ckpt.family != "svg" && ckpt.family != "pose")
+      throw fail("unknown model family '" + ckpt.family + "'");
     try {
       ckpt.config = nlohmann::json::parse(get("config").toStringRef()).get<TrainConfig>();
       const auto model_config = nlohmann::json::parse(get("model_config").toStringRef());

@@ -24,15 +24,15 @@ class CheckpointError : public std::runtime_error {
 
 struct Checkpoint {
   TrainConfig config;
-  std::string family = "svg";    // svg | pose: which of the two configs below describes the weights
+  std::string family = "svg";  // svg | pose: which of the two configs below describes the weights
   SvgConfig model_config;
   PoseConfig pose_config;
-  int epoch = 0;                 // epochs completed
-  int64_t iteration = 0;         // optimiser steps completed
-  double val_psnr = 0.0;         // validation PSNR after `epoch`
+  int epoch = 0;          // epochs completed
+  int64_t iteration = 0;  // optimiser steps completed
+  double val_psnr = 0.0;  // validation PSNR after `epoch`
   double best_val_psnr = -1e30;
-  std::string optimizer_state;   // torch::serialize archive bytes (same-version resume only)
-  at::Tensor rng_state;          // CPU generator state
+  std::string optimizer_state;  // torch::serialize archive bytes (same-version resume only)
+  at::Tensor rng_state;         // CPU generator state
 };
 
 constexpr const char* kLastCheckpoint = "last.ckpt";

@@ -40,9 +40,8 @@ void print_report(const DatasetReport& report) {
                     static_cast<long long>(s.baseline_sequences));
       baseline = buf;
     }
-    std::printf("%-9s %10lld %9s %6lld  %s\n", s.split.c_str(),
-                static_cast<long long>(s.sequences), frames.c_str(),
-                static_cast<long long>(s.bad), baseline.c_str());
+    std::printf("%-9s %10lld %9s %6lld  %s\n", s.split.c_str(), static_cast<long long>(s.sequences),
+                frames.c_str(), static_cast<long long>(s.bad), baseline.c_str());
   }
   std::fflush(stdout);
 }

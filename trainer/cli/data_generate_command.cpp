@@ -72,10 +72,10 @@ void add_data_generate_subcommand(CLI::App& data) {
       d.out = config->options.out;
       d.seed = config->options.seed;
       d.threads = config->options.threads;
-      spdlog::info("generating a 'dance' world dataset in {}: train {} frames, val {} frames, "
-                   "dancers of {} frames ({}x{} HxW), seed {}",
-                   d.out.string(), d.train_frames, d.val_frames, d.dancer_frames, d.height, d.width,
-                   d.seed);
+      spdlog::info(
+          "generating a 'dance' world dataset in {}: train {} frames, val {} frames, "
+          "dancers of {} frames ({}x{} HxW), seed {}",
+          d.out.string(), d.train_frames, d.val_frames, d.dancer_frames, d.height, d.width, d.seed);
       write_dance_dataset(d);
       spdlog::info("wrote {} frames to {}", d.train_frames + d.val_frames, d.out.string());
       return;

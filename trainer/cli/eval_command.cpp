@@ -7,14 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/dataset/batch_loader.hpp"
+#include "common/dataset/pose_clip_reader.hpp"
 #include "common/dataset/sequence_reader.hpp"
 #include "common/util/atomic_file.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/cli/commands.hpp"
-#include "trainer/eval/evaluator.hpp"
 #include "trainer/eval/eval_report.hpp"
+#include "trainer/eval/evaluator.hpp"
 #include "trainer/eval/pose_rollout.hpp"
-#include "common/dataset/pose_clip_reader.hpp"
 #include "trainer/train/trainer.hpp"
 
 namespace foresight::cli {
@@ -24,13 +24,13 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-    std::string checkpoint, data, split, json, out_dir, device = "auto";
-    double noise_scale = -1;
-    int frames = 0;
-    int samples = 100, n_eval = 0, batch_size = 8, threads = 0, max_sequences = 0, workers = 2;
-    uint64_t seed = 1;
-    bool skip_bad = false;
-    bool shuffled_conditions = false;
+  std::string checkpoint, data, split, json, out_dir, device = "auto";
+  double noise_scale = -1;
+  int frames = 0;
+  int samples = 100, n_eval = 0, batch_size = 8, threads = 0, max_sequences = 0, workers = 2;
+  uint64_t seed = 1;
+  bool skip_bad = false;
+  bool shuffled_conditions = false;
 };
 
 // The pose model's protocol: one autoregressive rollout of the split's first `frames` frames.
@@ -52,8 +52,8 @@ void eval_pose(const fs::path& ckpt_path, const Args& a) {
                opt.noise_scale, opt.seed);
   const PoseClip clip = load_pose_clip(split, 0, frames, c.height, c.width);
   PoseRollout r = rollout_pose(model, clip, opt);
-  const fs::path out_dir = !a.out_dir.empty() ? fs::path(a.out_dir)
-                                              : ckpt_path.parent_path() / ("eval_" + a.split);
+  const fs::path out_dir =
+      !a.out_dir.empty() ? fs::path(a.out_dir) : ckpt_path.parent_path() / ("eval_" + a.split);
   write_pose_rollout_report(out_dir, r, clip.labels);
   std::printf("rollout of %d frames: PSNR %.2f dB over frames 1..%d (copy first frame %.2f dB)\n",
               frames, r.psnr_mean, frames - 1, r.copy_first_psnr_mean);
@@ -63,32 +63,39 @@ void eval_pose(const fs::path& ckpt_path, const Args& a) {
     j["split"] = a.split;
     write_file_atomically(a.json, j.dump(2) + "\n");
   }
-  spdlog::info("wrote {} (psnr_per_frame.csv, psnr_per_frame.png, rollout.gif, rollout_strip.png)", out_dir.string());
+  spdlog::info("wrote {} (psnr_per_frame.csv, psnr_per_frame.png, rollout.gif, rollout_strip.png)",
+               out_dir.string());
 }
 
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "eval", "Evaluate a checkpoint: SVG per-step PSNR/SSIM (best of N) vs copy-last; pose: "
-              "full-clip rollout PSNR vs copy-first");
+      "eval",
+      "Evaluate a checkpoint: SVG per-step PSNR/SSIM (best of N) vs copy-last; pose: "
+      "full-clip rollout PSNR vs copy-first");
   auto a = std::make_shared<Args>();
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint file or run directory (its best)")
       ->required();
   cmd->add_option("--data", a->data, "Dataset root")->required();
-  cmd->add_option("--split", a->split, "svg: train | validate | test (default test); pose: train | val (default val)");
-  cmd->add_option("--noise-scale", a->noise_scale,
-                  "pose: latent noise scale of the rollout (default: the run's, 0.5 in the presets)");
-  cmd->add_option("--frames", a->frames,
-                  "pose: frames of the rollout from the split's first (default: the run's --val-len, 630)");
+  cmd->add_option("--split", a->split,
+                  "svg: train | validate | test (default test); pose: train | val (default val)");
+  cmd->add_option(
+      "--noise-scale", a->noise_scale,
+      "pose: latent noise scale of the rollout (default: the run's, 0.5 in the presets)");
+  cmd->add_option(
+      "--frames", a->frames,
+      "pose: frames of the rollout from the split's first (default: the run's --val-len, 630)");
   cmd->add_option("--samples", a->samples, "Latent samples per sequence (best of N)")
       ->capture_default_str();
-  cmd->add_option("--n-eval", a->n_eval,
-                  "Frames per sequence window, conditioning included (0: the model's training n_eval; "
-                  "up to the sequence length for long rollouts)");
+  cmd->add_option(
+      "--n-eval", a->n_eval,
+      "Frames per sequence window, conditioning included (0: the model's training n_eval; "
+      "up to the sequence length for long rollouts)");
   cmd->add_option("--json", a->json, "Write a machine-readable summary here");
-  cmd->add_option("--out-dir", a->out_dir,
-                  "Folder for the CSV, plots and pictures (default: eval_<split> in the run directory)");
+  cmd->add_option(
+      "--out-dir", a->out_dir,
+      "Folder for the CSV, plots and pictures (default: eval_<split> in the run directory)");
   cmd->add_option("--batch-size", a->batch_size, "Sequences per batch")->capture_default_str();
   cmd->add_option("--max-sequences", a->max_sequences, "Evaluate only the first N (0: all)");
   cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
@@ -133,9 +140,8 @@ void add_eval_command(CLI::App& app) {
                  opt.n_eval, device.str());
     BatchLoader loader(std::move(sequences), lo);
     EvalResult r = evaluate(model, loader, opt);
-    const fs::path out_dir = !a->out_dir.empty()
-                                 ? fs::path(a->out_dir)
-                                 : ckpt_path.parent_path() / ("eval_" + a->split);
+    const fs::path out_dir =
+        !a->out_dir.empty() ? fs::path(a->out_dir) : ckpt_path.parent_path() / ("eval_" + a->split);
     write_eval_report(out_dir, r, opt);
     std::fputs(format_eval_table(r, opt).c_str(), stdout);
     if (!a->json.empty()) {

@@ -26,8 +26,8 @@ void add_export_command(CLI::App& app) {
     };
     if (checkpoint_family(path) == "pose") {
       auto [ckpt, model] = load_pose_checkpoint(path);
-      ModelMetadata meta = make_pose_metadata(model, ckpt.val_psnr,
-                                              fnv1a_hex(nlohmann::json(ckpt.config).dump()));
+      ModelMetadata meta =
+          make_pose_metadata(model, ckpt.val_psnr, fnv1a_hex(nlohmann::json(ckpt.config).dump()));
       meta.noise_scale = ckpt.config.noise_scale;  // the edge samples as the evaluation did
       for (const auto& file : *out) {
         export_model(model, meta, file);

@@ -9,14 +9,13 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "common/metrics/image_metrics.hpp"
@@ -125,8 +124,8 @@ class Simulation {
   SimScore run() {
     handshake();
     std::unique_ptr<LiveWorld> world = make_live_world(shape_, opt_.seed);
-    const auto period = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(1.0 / opt_.fps));
+    const auto period =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / opt_.fps));
     const auto start = Clock::now();
     auto due = start;
     for (int i = 0; i < opt_.frames; ++i) {
@@ -165,19 +164,21 @@ class Simulation {
           const nlohmann::json& model = meta->model;
           shape_.condition_kind = model.value("condition_kind", std::string("telemetry"));
           shape_.width = model.value("image_size", 64);
-          shape_.height = model.value("image_height", 0) > 0 ? model.value("image_height", 0)
-                                                              : shape_.width;
+          shape_.height =
+              model.value("image_height", 0) > 0 ? model.value("image_height", 0) : shape_.width;
           shape_.action_dim = model.value("action_dim", 4);
           shape_.position_dim = model.value("position_dim", 3);
           if (model.contains("stream")) samples_ = model["stream"].value("samples", 1);
           if (shape_.condition_kind == "pose" && opt_.plan > 0) {
-            throw std::runtime_error("sim: --plan is for telemetry models; this one is "
-                                     "conditioned on pose images");
+            throw std::runtime_error(
+                "sim: --plan is for telemetry models; this one is "
+                "conditioned on pose images");
           }
-          spdlog::info("sim: connected to {} ({}x{} model conditioned on {}, {} sample(s)); {} "
-                       "frames at {} fps",
-                       opt_.edge, shape_.width, shape_.height, shape_.condition_kind, samples_,
-                       opt_.frames, opt_.fps);
+          spdlog::info(
+              "sim: connected to {} ({}x{} model conditioned on {}, {} sample(s)); {} "
+              "frames at {} fps",
+              opt_.edge, shape_.width, shape_.height, shape_.condition_kind, samples_, opt_.frames,
+              opt_.fps);
           return;
         }
       }
@@ -236,10 +237,11 @@ class Simulation {
       ++score_.scored;
       score_.psnr_sum += model;
       score_.copy_sum += copy;
-      std::cout << fmt::format("frame {:5d}  psnr {:6.2f} dB  copy-last {:6.2f} dB  |  mean {:6.2f} "
-                               "dB  copy-last {:6.2f} dB\n",
-                               seq, model, copy, score_.psnr_sum / score_.scored,
-                               score_.copy_sum / score_.scored)
+      std::cout << fmt::format(
+                       "frame {:5d}  psnr {:6.2f} dB  copy-last {:6.2f} dB  |  mean {:6.2f} "
+                       "dB  copy-last {:6.2f} dB\n",
+                       seq, model, copy, score_.psnr_sum / score_.scored,
+                       score_.copy_sum / score_.scored)
                 << std::flush;
       it = predicted_.erase(it);
     }
@@ -263,8 +265,9 @@ class Simulation {
 void add_sim_command(CLI::App& app) {
   auto opt = std::make_shared<SimOptions>();
   auto* cmd = app.add_subcommand(
-      "sim", "Drive a running foresight-edge with a live synthetic world (pushing robot, or the "
-             "dancer for a pose model) and score its predictions");
+      "sim",
+      "Drive a running foresight-edge with a live synthetic world (pushing robot, or the "
+      "dancer for a pose model) and score its predictions");
   cmd->add_option("--edge", opt->edge, "The daemon's telemetry address HOST:PORT")->required();
   cmd->add_option("--frames", opt->frames, "Steps to send")
       ->check(CLI::Range(1, 10000000))
@@ -287,16 +290,14 @@ void add_sim_command(CLI::App& app) {
     const double mean = s.scored ? s.psnr_sum / s.scored : 0.0;
     const double copy = s.scored ? s.copy_sum / s.scored : 0.0;
     const double rate = s.elapsed_s > 0 ? s.predictions / s.elapsed_s : 0.0;
-    spdlog::info("sim: sent {} steps, received {} predictions ({:.1f}/s); 1-step PSNR {:.2f} dB "
-                 "over {} frames (copy-last {:.2f} dB)",
-                 s.sent, s.predictions, rate, mean, s.scored, copy);
+    spdlog::info(
+        "sim: sent {} steps, received {} predictions ({:.1f}/s); 1-step PSNR {:.2f} dB "
+        "over {} frames (copy-last {:.2f} dB)",
+        s.sent, s.predictions, rate, mean, s.scored, copy);
     if (!opt->json_out.empty()) {
-      nlohmann::json j = {{"sent", s.sent},
-                          {"predictions", s.predictions},
-                          {"scored", s.scored},
-                          {"psnr_mean", mean},
-                          {"copy_last_psnr", copy},
-                          {"elapsed_s", s.elapsed_s},
+      nlohmann::json j = {{"sent", s.sent},           {"predictions", s.predictions},
+                          {"scored", s.scored},       {"psnr_mean", mean},
+                          {"copy_last_psnr", copy},   {"elapsed_s", s.elapsed_s},
                           {"predictions_per_s", rate}};
       write_file_atomically(opt->json_out, j.dump(2) + "\n");
     }

@@ -7,7 +7,8 @@
 namespace foresight::cli {
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train the SVG conditional VAE or (--model pose) the pose CVAE (CUDA when present)");
+  auto* cmd = app.add_subcommand(
+      "train", "Train the SVG conditional VAE or (--model pose) the pose CVAE (CUDA when present)");
   auto parsed = std::make_shared<TrainConfig>();
   auto resume = std::make_shared<std::string>();
   auto build = add_train_flags(*cmd, *parsed);

@@ -7,56 +7,62 @@ namespace foresight {
 
 // One list of fields drives JSON, flags and preset overrides so they cannot drift apart.
 // X(field, "--flag", "help")
-#define FORESIGHT_TRAIN_FIELDS(X)                                                               \
-  X(data, "--data", "Dataset root (ROOT/{train,validate,test}/...)")                           \
-  X(out, "--out", "Run directory (checkpoints, config.json, metrics.csv, plots)")               \
-  X(model, "--model", "svg | pose (the pose-conditioned CVAE)")                                 \
-  X(preset, "--preset", "tiny | paper (of --model); every value below overrides it")           \
-  X(device, "--device", "auto | cpu | cuda")                                                   \
-  X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                            \
-  X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                           \
-  X(workers, "--workers", "Data-loading threads")                                               \
-  X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")     \
-  X(epochs, "--epochs", "Epochs")                                                               \
-  X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                          \
-  X(batch_size, "--batch-size", "Sequences per batch")                                          \
-  X(n_past, "--n-past", "Conditioning frames")                                                  \
-  X(n_future, "--n-future", "Predicted frames during training")                                 \
-  X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                    \
-  X(val_sequences, "--val-sequences", "Validation sequences per epoch (0: all)")                \
-  X(prior, "--prior", "fixed (SVG-FP) | learned (SVG-LP)")                                      \
-  X(width, "--width", "Multiplier of the VGG widths 64/128/256/512")                            \
-  X(g_dim, "--g-dim", "Encoder output size")                                                    \
-  X(z_dim, "--z-dim", "Latent size per step")                                                   \
-  X(rnn_size, "--rnn-size", "LSTM hidden size")                                                 \
-  X(predictor_layers, "--predictor-layers", "Frame predictor LSTM layers")                      \
-  X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                            \
-  X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                \
-  X(last_frame_skip, "--last-frame-skip", "Skips from the last frame instead of the last conditioning frame") \
-  X(decoder, "--decoder", "Output head: plain (sigmoid RGB, the SVG reference) | composite (RGB through a mask over the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep the base, paint, or warp the base by a predicted flow)") \
-  X(normalize_conditions, "--normalize-conditions", "Standardise actions and positions with the train split's mean and std (--normalize-conditions=false: raw, as the SVG reference)") \
-  X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                        \
-  X(l_dim, "--l-dim", "pose: label encoder features (L)")                                      \
-  X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                   \
-  X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                 \
-  X(frame_height, "--frame-height", "pose: frame and pose image height")                       \
-  X(frame_width, "--frame-width", "pose: frame and pose image width")                          \
-  X(video_len, "--video-len", "pose: frames per training clip")                                \
-  X(val_len, "--val-len", "pose: frames of the validation rollout")                            \
-  X(noise_scale, "--noise-scale", "pose: latent noise scale of the validation rollout")        \
-  X(beta, "--beta", "KL weight")                                                                \
-  X(free_bits, "--free-bits", "KL floor per latent dim and frame in nats (free bits; 0: off)") \
-  X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                    \
-  X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                \
-  X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")           \
-  X(lr, "--lr", "Adam learning rate")                                                           \
-  X(beta1, "--beta1", "Adam beta1")                                                             \
-  X(lr_schedule, "--lr-schedule", "none | cosine")                                              \
-  X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                          \
-  X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                              \
-  X(tfr, "--tfr", "Initial teacher-forcing ratio")                                              \
-  X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")   \
-  X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")             \
+#define FORESIGHT_TRAIN_FIELDS(X)                                                                \
+  X(data, "--data", "Dataset root (ROOT/{train,validate,test}/...)")                             \
+  X(out, "--out", "Run directory (checkpoints, config.json, metrics.csv, plots)")                \
+  X(model, "--model", "svg | pose (the pose-conditioned CVAE)")                                  \
+  X(preset, "--preset", "tiny | paper (of --model); every value below overrides it")             \
+  X(device, "--device", "auto | cpu | cuda")                                                     \
+  X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                             \
+  X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                            \
+  X(workers, "--workers", "Data-loading threads")                                                \
+  X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")      \
+  X(epochs, "--epochs", "Epochs")                                                                \
+  X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                           \
+  X(batch_size, "--batch-size", "Sequences per batch")                                           \
+  X(n_past, "--n-past", "Conditioning frames")                                                   \
+  X(n_future, "--n-future", "Predicted frames during training")                                  \
+  X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                     \
+  X(val_sequences, "--val-sequences", "Validation sequences per epoch (0: all)")                 \
+  X(prior, "--prior", "fixed (SVG-FP) | learned (SVG-LP)")                                       \
+  X(width, "--width", "Multiplier of the VGG widths 64/128/256/512")                             \
+  X(g_dim, "--g-dim", "Encoder output size")                                                     \
+  X(z_dim, "--z-dim", "Latent size per step")                                                    \
+  X(rnn_size, "--rnn-size", "LSTM hidden size")                                                  \
+  X(predictor_layers, "--predictor-layers", "Frame predictor LSTM layers")                       \
+  X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                             \
+  X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                 \
+  X(last_frame_skip, "--last-frame-skip",                                                        \
+    "Skips from the last frame instead of the last conditioning frame")                          \
+  X(decoder, "--decoder",                                                                        \
+    "Output head: plain (sigmoid RGB, the SVG reference) | composite (RGB through a mask over "  \
+    "the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep " \
+    "the base, paint, or warp the base by a predicted flow)")                                    \
+  X(normalize_conditions, "--normalize-conditions",                                              \
+    "Standardise actions and positions with the train split's mean and std "                     \
+    "(--normalize-conditions=false: raw, as the SVG reference)")                                 \
+  X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                          \
+  X(l_dim, "--l-dim", "pose: label encoder features (L)")                                        \
+  X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                     \
+  X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                   \
+  X(frame_height, "--frame-height", "pose: frame and pose image height")                         \
+  X(frame_width, "--frame-width", "pose: frame and pose image width")                            \
+  X(video_len, "--video-len", "pose: frames per training clip")                                  \
+  X(val_len, "--val-len", "pose: frames of the validation rollout")                              \
+  X(noise_scale, "--noise-scale", "pose: latent noise scale of the validation rollout")          \
+  X(beta, "--beta", "KL weight")                                                                 \
+  X(free_bits, "--free-bits", "KL floor per latent dim and frame in nats (free bits; 0: off)")   \
+  X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                     \
+  X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                 \
+  X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")             \
+  X(lr, "--lr", "Adam learning rate")                                                            \
+  X(beta1, "--beta1", "Adam beta1")                                                              \
+  X(lr_schedule, "--lr-schedule", "none | cosine")                                               \
+  X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                            \
+  X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                               \
+  X(tfr, "--tfr", "Initial teacher-forcing ratio")                                               \
+  X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")    \
+  X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")              \
   X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")
 
 SvgConfig TrainConfig::model_config() const {
@@ -91,7 +97,8 @@ void TrainConfig::validate() const {
   auto require = [](bool ok, const std::string& msg) {
     if (!ok) throw ConfigError(msg);
   };
-  require(prior == "fixed" || prior == "learned", "--prior must be fixed or learned, not '" + prior + "'");
+  require(prior == "fixed" || prior == "learned",
+          "--prior must be fixed or learned, not '" + prior + "'");
   require(device == "auto" || device == "cpu" || device == "cuda",
           "--device must be auto, cpu or cuda, not '" + device + "'");
   require(kl_anneal == "none" || kl_anneal == "monotonic" || kl_anneal == "cyclical",
@@ -104,7 +111,8 @@ void TrainConfig::validate() const {
   require(n_eval > n_past, "--n-eval must exceed --n-past");
   require(lr > 0 && beta >= 0 && grad_clip >= 0, "--lr > 0, --beta >= 0, --grad-clip >= 0");
   require(free_bits >= 0, "--free-bits must be >= 0");
-  require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1, "--kl-ratio in (0, 1], --kl-cycles >= 1");
+  require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1,
+          "--kl-ratio in (0, 1], --kl-cycles >= 1");
   require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,
           "--tfr and --tfr-lower-bound must be in [0, 1]");
   require(workers >= 1 && threads >= 0, "--workers >= 1 and --threads >= 0");
@@ -220,18 +228,21 @@ template <typename T>
 CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, T& value, const std::string& help) {
   return cmd.add_option(flag, value, help);
 }
-CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, bool& value, const std::string& help) {
+CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, bool& value,
+                       const std::string& help) {
   return cmd.add_flag(flag, value, help);
 }
 }  // namespace
 
 std::function<TrainConfig()> add_train_flags(CLI::App& cmd, TrainConfig& parsed) {
-  auto options = std::make_shared<std::vector<std::pair<CLI::Option*, std::function<void(TrainConfig&)>>>>();
+  auto options =
+      std::make_shared<std::vector<std::pair<CLI::Option*, std::function<void(TrainConfig&)>>>>();
   const TrainConfig defaults;
-#define X(f, flag, help)                                                                       \
-  {                                                                                            \
-    CLI::Option* opt = bind_flag(cmd, flag, parsed.f,                                               \
-                            std::string(help) + " [paper: " + nlohmann::json(defaults.f).dump() + "]"); \
+#define X(f, flag, help)                                                                      \
+  {                                                                                           \
+    CLI::Option* opt =                                                                        \
+        bind_flag(cmd, flag, parsed.f,                                                        \
+                  std::string(help) + " [paper: " + nlohmann::json(defaults.f).dump() + "]"); \
     options->emplace_back(opt, [&parsed](TrainConfig& c) { c.f = parsed.f; });                \
   }
   FORESIGHT_TRAIN_FIELDS(X)

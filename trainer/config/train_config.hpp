@@ -3,10 +3,9 @@
 // and checkpoints.
 #pragma once
 #include <CLI/CLI.hpp>
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,12 +24,12 @@ class ConfigError : public std::invalid_argument {
 
 struct TrainConfig {
   // Data and run.
-  std::string data;                 // dataset root
-  std::string out;                  // run directory
-  std::string model = "svg";        // svg | pose (the pose-conditioned CVAE)
+  std::string data;           // dataset root
+  std::string out;            // run directory
+  std::string model = "svg";  // svg | pose (the pose-conditioned CVAE)
   std::string preset = "paper";
-  std::string device = "auto";      // auto | cpu | cuda
-  int threads = 0;                  // 0: all cores
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // 0: all cores
   uint64_t seed = 1;
   int workers = 2;
   bool skip_bad = false;
@@ -39,25 +38,25 @@ struct TrainConfig {
   int batch_size = 12;
   int n_past = 2;
   int n_future = 10;
-  int n_eval = 12;                  // frames per validation/evaluation window
-  int val_sequences = 64;           // validation sequences evaluated after each epoch (0: all)
+  int n_eval = 12;         // frames per validation/evaluation window
+  int val_sequences = 64;  // validation sequences evaluated after each epoch (0: all)
   // Model.
-  std::string prior = "fixed";      // fixed (SVG-FP) | learned (SVG-LP)
+  std::string prior = "fixed";  // fixed (SVG-FP) | learned (SVG-LP)
   double width = 1.0;
   int g_dim = 128, z_dim = 64, rnn_size = 256;
   int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
   bool last_frame_skip = false;
-  std::string decoder = "flow";     // output head, both families: plain | composite | flow
-  bool normalize_conditions = true; // svg: standardise actions/positions (train split statistics)
+  std::string decoder = "flow";      // output head, both families: plain | composite | flow
+  bool normalize_conditions = true;  // svg: standardise actions/positions (train split statistics)
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
   int frame_height = 32, frame_width = 64;
-  int video_len = 16;               // frames per training clip
-  int val_len = 630;                // frames of the validation rollout
-  double noise_scale = 0.5;         // latent noise scale of the validation rollout
+  int video_len = 16;        // frames per training clip
+  int val_len = 630;         // frames of the validation rollout
+  double noise_scale = 0.5;  // latent noise scale of the validation rollout
   // Objective and optimiser.
   double beta = 1e-4;
-  double free_bits = 0.0;           // KL floor per latent dim and frame, nats (0: off)
+  double free_bits = 0.0;               // KL floor per latent dim and frame, nats (0: off)
   std::string kl_anneal = "monotonic";  // none | monotonic | cyclical
   int kl_cycles = 4;
   double kl_ratio = 0.5;
@@ -65,7 +64,7 @@ struct TrainConfig {
   double beta1 = 0.9;
   std::string lr_schedule = "none";  // none | cosine
   double lr_min = 1e-5;
-  double grad_clip = 1.0;            // max global gradient norm (0: off)
+  double grad_clip = 1.0;  // max global gradient norm (0: off)
   // Teacher forcing.
   double tfr = 1.0;
   int tfr_start_decay_epoch = 20;
@@ -86,8 +85,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 
 // Registers one flag per TrainConfig field on `cmd`, bound to `parsed`. After parsing, call the
-// returned function: it starts from the preset named by --preset (for --model) and copies over every flag the
-// user gave, so flags override presets.
+// returned function: it starts from the preset named by --preset (for --model) and copies over
+// every flag the user gave, so flags override presets.
 std::function<TrainConfig()> add_train_flags(CLI::App& cmd, TrainConfig& parsed);
 
 }  // namespace foresight

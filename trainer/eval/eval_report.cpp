@@ -24,11 +24,12 @@ std::string format_eval_table(const EvalResult& r, const EvalOptions& opt) {
                   r.ssim_mean[k], r.ssim_best[k], r.copy_last_ssim[k]);
     out << line;
   }
-  std::snprintf(line, sizeof line,
-                "PSNR averaged over %zu frames predicted from %d: mean %.2f dB, best of %d %.2f dB, "
-                "copy-last %.2f dB (%lld sequences)\n",
-                r.psnr_mean.size(), opt.n_past, r.mean_psnr(), r.samples, r.best_psnr(),
-                r.copy_psnr(), static_cast<long long>(r.sequences));
+  std::snprintf(
+      line, sizeof line,
+      "PSNR averaged over %zu frames predicted from %d: mean %.2f dB, best of %d %.2f dB, "
+      "copy-last %.2f dB (%lld sequences)\n",
+      r.psnr_mean.size(), opt.n_past, r.mean_psnr(), r.samples, r.best_psnr(), r.copy_psnr(),
+      static_cast<long long>(r.sequences));
   out << line;
   std::snprintf(line, sizeof line, "SSIM averaged: mean %.4f, best %.4f, copy-last %.4f\n",
                 r.mean_ssim(), r.best_ssim(), r.copy_ssim());
@@ -50,9 +51,9 @@ void write_eval_report(const fs::path& dir, const EvalResult& r, const EvalOptio
   std::vector<double> steps;
   for (size_t k = 0; k < r.psnr_mean.size(); ++k) {
     char line[200];
-    std::snprintf(line, sizeof line, "%zu,%zu,%.4f,%.4f,%.4f,%.5f,%.5f,%.5f\n", k + 1, k + opt.n_past,
-                  r.psnr_mean[k], r.psnr_best[k], r.copy_last_psnr[k], r.ssim_mean[k],
-                  r.ssim_best[k], r.copy_last_ssim[k]);
+    std::snprintf(line, sizeof line, "%zu,%zu,%.4f,%.4f,%.4f,%.5f,%.5f,%.5f\n", k + 1,
+                  k + opt.n_past, r.psnr_mean[k], r.psnr_best[k], r.copy_last_psnr[k],
+                  r.ssim_mean[k], r.ssim_best[k], r.copy_last_ssim[k]);
     csv << line;
     steps.push_back(static_cast<double>(k + 1));
   }
@@ -61,10 +62,12 @@ void write_eval_report(const fs::path& dir, const EvalResult& r, const EvalOptio
     const std::string best = "best of " + std::to_string(r.samples);
     plot_series(dir / "psnr_per_step.png", "PSNR per predicted frame", "predicted frame",
                 "PSNR (dB)",
-                {{"mean over samples", steps, r.psnr_mean}, {best, steps, r.psnr_best},
+                {{"mean over samples", steps, r.psnr_mean},
+                 {best, steps, r.psnr_best},
                  {"copy last frame", steps, r.copy_last_psnr}});
     plot_series(dir / "ssim_per_step.png", "SSIM per predicted frame", "predicted frame", "SSIM",
-                {{"mean over samples", steps, r.ssim_mean}, {best, steps, r.ssim_best},
+                {{"mean over samples", steps, r.ssim_mean},
+                 {best, steps, r.ssim_best},
                  {"copy last frame", steps, r.copy_last_ssim}});
     write_prediction_pictures(dir, "predictions", r, opt.n_past);
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@ std::string format_eval_table(const EvalResult& r, const EvalOptions& opt);
 
 // Writes per_step.csv, psnr_per_step.png, ssim_per_step.png, predictions.gif and
 // predictions_strip.png into dir. Plot/picture failures are logged, not thrown.
-void write_eval_report(const std::filesystem::path& dir, const EvalResult& r, const EvalOptions& opt);
+void write_eval_report(const std::filesystem::path& dir, const EvalResult& r,
+                       const EvalOptions& opt);
 
 }  // namespace foresight

@@ -62,7 +62,7 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
       break;
     }
     ++batches;
-    at::Tensor x = batch->frames.narrow(0, 0, opt.n_eval).to(device);   // [T, B, 3, H, W]
+    at::Tensor x = batch->frames.narrow(0, 0, opt.n_eval).to(device);  // [T, B, 3, H, W]
     at::Tensor c = batch->conditions.narrow(0, 0, opt.n_eval).to(device);
     const int64_t B = x.size(1);
     // Every sequence is repeated S times (sample-major within each sequence).
@@ -116,7 +116,10 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
       auto per_seq = [&](const at::Tensor& a) {
         std::vector<int64_t> flat{-1};
         flat.insert(flat.end(), img.begin(), img.end());
-        return psnr_per_image(a.reshape(flat), truth.reshape(flat)).reshape({K, B}).to(at::kDouble).cpu();
+        return psnr_per_image(a.reshape(flat), truth.reshape(flat))
+            .reshape({K, B})
+            .to(at::kDouble)
+            .cpu();
       };
       at::Tensor shuffled = per_seq(other), same = per_seq(own);
       for (int k = 0; k < K; ++k) {
@@ -149,7 +152,8 @@ EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt
                                .cpu();
       result.example_truth = have ? at::cat({result.example_truth, gt}, 1) : gt;
       result.example_samples = have ? at::cat({result.example_samples, samples}, 2) : samples;
-      for (int64_t b = 0; b < take; ++b) result.example_best.push_back(best_p_idx[b].item<int64_t>());
+      for (int64_t b = 0; b < take; ++b)
+        result.example_best.push_back(best_p_idx[b].item<int64_t>());
     }
   }
   if (result.sequences == 0) throw std::runtime_error("evaluate: the split yielded no batch");

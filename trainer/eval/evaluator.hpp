@@ -36,7 +36,8 @@ struct EvalResult {
   // the same sample under its own.
   std::vector<double> psnr_shuffled, psnr_first_sample;
   // Examples for pictures: ground truth [T, E, 3, H, W] and samples [S, T, E, 3, H, W] (the first
-  // n_past frames of the samples are the ground truth), and the index of each example's best sample.
+  // n_past frames of the samples are the ground truth), and the index of each example's best
+  // sample.
   at::Tensor example_truth, example_samples;
   std::vector<int64_t> example_best;
 

@@ -22,8 +22,9 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
   const int64_t T = clip.frames.size(0);
   if (T < 2) throw std::invalid_argument("rollout_pose: the clip needs at least 2 frames");
   if (clip.frames.size(2) != c.height || clip.frames.size(3) != c.width) {
-    throw std::invalid_argument("rollout_pose: clip frames are " + std::to_string(clip.frames.size(3)) +
-                                "x" + std::to_string(clip.frames.size(2)) + ", the model takes " +
+    throw std::invalid_argument("rollout_pose: clip frames are " +
+                                std::to_string(clip.frames.size(3)) + "x" +
+                                std::to_string(clip.frames.size(2)) + ", the model takes " +
                                 std::to_string(c.width) + "x" + std::to_string(c.height));
   }
   if (o.chunk < 1) throw std::invalid_argument("rollout_pose: chunk must be >= 1");
@@ -50,7 +51,8 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
   r.predictions = at::cat(preds, 0);
   at::Tensor truth = clip.frames.narrow(0, 1, T - 1);
   at::Tensor p = psnr_per_image(r.predictions.narrow(0, 1, T - 1).clamp(0, 1), truth);
-  at::Tensor copy = psnr_per_image(clip.frames.narrow(0, 0, 1).expand_as(truth).contiguous(), truth);
+  at::Tensor copy =
+      psnr_per_image(clip.frames.narrow(0, 0, 1).expand_as(truth).contiguous(), truth);
   r.psnr.assign(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
   r.copy_first_psnr.assign(copy.data_ptr<double>(), copy.data_ptr<double>() + copy.numel());
   r.psnr_mean = p.mean().item<double>();

@@ -9,8 +9,8 @@ namespace {
 // Elementwise KL of diagonal Gaussians: log(s2/s1) + (s1^2 + (mu1 - mu2)^2) / (2 s2^2) - 1/2.
 at::Tensor kl_elements(const at::Tensor& mu1, const at::Tensor& logvar1, const at::Tensor& mu2,
                        const at::Tensor& logvar2) {
-  return 0.5 * (logvar2 - logvar1) +
-         (logvar1.exp() + (mu1 - mu2).pow(2)) / (2.0 * logvar2.exp()) - 0.5;
+  return 0.5 * (logvar2 - logvar1) + (logvar1.exp() + (mu1 - mu2).pow(2)) / (2.0 * logvar2.exp()) -
+         0.5;
 }
 
 }  // namespace

@@ -11,8 +11,8 @@
 namespace foresight {
 namespace fs = std::filesystem;
 
-void write_prediction_pictures(const fs::path& dir, const std::string& prefix,
-                               const EvalResult& r, int n_past) {
+void write_prediction_pictures(const fs::path& dir, const std::string& prefix, const EvalResult& r,
+                               int n_past) {
   if (!r.example_truth.defined()) return;
   const int64_t T = r.example_truth.size(0), E = r.example_truth.size(1);
   const int64_t S = r.example_samples.size(0);

@@ -16,9 +16,12 @@ KlAnneal parse_kl_anneal(const std::string& name) {
 
 std::string to_string(KlAnneal mode) {
   switch (mode) {
-    case KlAnneal::kNone: return "none";
-    case KlAnneal::kMonotonic: return "monotonic";
-    case KlAnneal::kCyclical: return "cyclical";
+    case KlAnneal::kNone:
+      return "none";
+    case KlAnneal::kMonotonic:
+      return "monotonic";
+    case KlAnneal::kCyclical:
+      return "cyclical";
   }
   return "?";
 }

@@ -15,8 +15,8 @@ std::string to_string(KlAnneal mode);
 
 struct KlSchedule {
   KlAnneal mode = KlAnneal::kMonotonic;
-  int cycles = 4;        // cyclical: number of cycles over the whole run
-  double ratio = 0.5;    // fraction of each cycle (or of the run, monotonic) spent ramping 0 -> 1
+  int cycles = 4;      // cyclical: number of cycles over the whole run
+  double ratio = 0.5;  // fraction of each cycle (or of the run, monotonic) spent ramping 0 -> 1
   // Weight in [0, 1] that multiplies beta at `iteration` of `total` iterations.
   // none: 1. monotonic: one ramp over the first ratio * total iterations, then 1.
   // cyclical: the run is split into `cycles` equal cycles; each ramps linearly from 0 to 1 over

@@ -2,7 +2,6 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-
 #include <stdexcept>
 
 #include "common/world/dance_world.hpp"
@@ -13,7 +12,8 @@ namespace {
 
 class LivePushing final : public LiveWorld {
  public:
-  LivePushing(uint64_t seed, int size) : world_(seed, size), episode_(static_cast<uint32_t>(seed)) {}
+  LivePushing(uint64_t seed, int size)
+      : world_(seed, size), episode_(static_cast<uint32_t>(seed)) {}
 
   cv::Mat frame() const override { return world_.render(); }
 
@@ -92,7 +92,8 @@ Image png_image(const cv::Mat& rgb) {
 std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& s, uint64_t seed) {
   if (s.condition_kind == "pose") return std::make_unique<LiveDance>(seed, s.height, s.width);
   if (s.condition_kind != "telemetry") {
-    throw std::runtime_error("sim: no synthetic world for condition kind '" + s.condition_kind + "'");
+    throw std::runtime_error("sim: no synthetic world for condition kind '" + s.condition_kind +
+                             "'");
   }
   if (s.action_dim != 4 || s.position_dim != 3) {
     throw std::runtime_error("sim: the model wants " + std::to_string(s.action_dim) +

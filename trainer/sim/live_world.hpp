@@ -3,10 +3,9 @@
 // sends a camera FRAME and TELEMETRY (plus a PLAN of its scripted future when asked); the dance
 // world sends a camera FRAME and a label FRAME holding the pose image of the frame that follows.
 #pragma once
-#include <opencv2/core.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 

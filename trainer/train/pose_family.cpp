@@ -27,7 +27,9 @@ namespace {
 class PoseClipSampler {
  public:
   PoseClipSampler(PoseSplit split, const TrainConfig& cfg, uint64_t seed)
-      : split_(std::move(split)), cfg_(cfg), rng_(seed),
+      : split_(std::move(split)),
+        cfg_(cfg),
+        rng_(seed),
         starts_(pose_clip_starts(split_.size(), cfg.video_len)) {
     if (starts_.empty()) {
       throw DatasetError(split_.image_dir.string() + ": " + std::to_string(split_.size()) +
@@ -85,8 +87,8 @@ class PoseClipSampler {
       std::vector<std::future<std::optional<PoseClip>>> running;
       const size_t n = std::min(starts.size() - i, std::max<size_t>(workers, 1));
       for (size_t k = 0; k < n; ++k) {
-        running.push_back(std::async(workers > 0 ? std::launch::async : std::launch::deferred,
-                                     one, starts[i + k]));
+        running.push_back(std::async(workers > 0 ? std::launch::async : std::launch::deferred, one,
+                                     starts[i + k]));
       }
       for (size_t k = 0; k < n; ++k) {
         out.emplace_back(starts[i + k], running[k].get());

@@ -9,9 +9,9 @@
 #include "common/dataset/batch_loader.hpp"
 #include "common/dataset/sequence_reader.hpp"
 #include "trainer/eval/evaluator.hpp"
-#include "trainer/train/condition_stats.hpp"
 #include "trainer/report/plots.hpp"
 #include "trainer/report/prediction_pictures.hpp"
+#include "trainer/train/condition_stats.hpp"
 #include "trainer/train/svg_objective.hpp"
 #include "trainer/train/training_family.hpp"
 

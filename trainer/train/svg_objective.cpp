@@ -64,7 +64,8 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     }
     auto [mu, logvar, s1] = model.posterior(h_all[i], state);
     auto [mu_p, logvar_p, s2] = model.prior(h_in, s1);
-    at::Tensor noise = at::randn(mu.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(x.device());
+    at::Tensor noise =
+        at::randn(mu.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(x.device());
     at::Tensor z = model.sample(mu, logvar, noise);
     auto [h_pred, s3] = model.predict_step(h_in, z, cond[i - 1], s2);
     state = std::move(s3);
@@ -90,9 +91,9 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
       idx[i - 1] = cfg.last_frame_skip ? i - 1 : std::min<int64_t>(i - 1, n_past - 1);
     }
     at::Tensor idx_t = at::tensor(idx, at::kLong).to(x.device());
-    at::Tensor preds = model.decode(at::stack(h_preds).flatten(0, 1),
-                                    select_skips(skips_all, T, B, idx_t),
-                                    x.index_select(0, idx_t).flatten(0, 1));
+    at::Tensor preds =
+        model.decode(at::stack(h_preds).flatten(0, 1), select_skips(skips_all, T, B, idx_t),
+                     x.index_select(0, idx_t).flatten(0, 1));
     at::Tensor target = x.narrow(0, 1, T - 1).flatten(0, 1);
     // Sum over frames of the per-frame mean: the per-frame means are equal-sized, so this is the
     // overall mean times the number of frames.

@@ -1,8 +1,13 @@
 #include "trainer/train/trainer.hpp"
 
+// clip_grad.h uses torch::Tensor without including its declaration: torch/types.h goes first
+// (Google style's include regrouping would sort it after).
+// clang-format off
+#include <torch/types.h>
+// clang-format on
+
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
-#include <torch/types.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
@@ -31,13 +36,15 @@ c10::Device select_device(const std::string& name) {
   if (name == "cpu") return c10::Device(c10::kCPU);
   const bool cuda = torch::cuda::is_available();
   if (name == "cuda" && !cuda) {
-    throw std::runtime_error("--device cuda: no CUDA device (this LibTorch build or machine has none)");
+    throw std::runtime_error(
+        "--device cuda: no CUDA device (this LibTorch build or machine has none)");
   }
   return cuda ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
 }
 
 int set_threads(int threads) {
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);  // Debian's LibTorch starts with 1 thread
   return n;
 }
@@ -114,11 +121,10 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       IterationLoss l = family->next_loss(tfr, beta_now, gen);
       const double loss = l.loss.item<double>();
       if (!std::isfinite(loss)) {
-        throw TrainingDiverged("non-finite loss (" + std::to_string(loss) + ") at epoch " +
-                               std::to_string(epoch + 1) + ", iteration " +
-                               std::to_string(iteration) + "; the last good checkpoint is " +
-                               (run_dir / kLastCheckpoint).string() +
-                               " (try a lower --lr or --grad-clip)");
+        throw TrainingDiverged(
+            "non-finite loss (" + std::to_string(loss) + ") at epoch " + std::to_string(epoch + 1) +
+            ", iteration " + std::to_string(iteration) + "; the last good checkpoint is " +
+            (run_dir / kLastCheckpoint).string() + " (try a lower --lr or --grad-clip)");
       }
       optimizer.zero_grad();
       l.loss.backward();

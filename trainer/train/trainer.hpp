@@ -30,7 +30,8 @@ struct TrainSummary {
 // `resume_dir` (its family, model, optimiser, schedules, RNG state and epoch restored; config taken
 // from the run, `config.epochs` may extend it). TrainSummary::copy_last_psnr holds the family's
 // baseline: copy-last (SVG) or copy-first over the rollout (pose).
-TrainSummary train(const TrainConfig& config, const std::optional<std::filesystem::path>& resume_dir);
+TrainSummary train(const TrainConfig& config,
+                   const std::optional<std::filesystem::path>& resume_dir);
 
 // Picks the device for "auto" | "cpu" | "cuda"; throws std::runtime_error if cuda is unavailable.
 c10::Device select_device(const std::string& name);

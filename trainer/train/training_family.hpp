@@ -25,10 +25,10 @@ struct IterationLoss {
 };
 
 struct EpochValidation {
-  double psnr = 0.0;                       // mean PSNR (dB): picks the best checkpoint
-  double ssim = MetricsRow::kMissing;      // mean SSIM, where the family measures it
-  double baseline_psnr = 0.0;              // the baseline that needs no training
-  std::string summary;                     // for the epoch's log line
+  double psnr = 0.0;                   // mean PSNR (dB): picks the best checkpoint
+  double ssim = MetricsRow::kMissing;  // mean SSIM, where the family measures it
+  double baseline_psnr = 0.0;          // the baseline that needs no training
+  std::string summary;                 // for the epoch's log line
 };
 
 class TrainingFamily {
