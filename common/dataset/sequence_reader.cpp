@@ -31,8 +31,8 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Natural order: digit runs compare by value, so "traj_256_to_511" sorts before
-// "traj_1024_to_1279" and sequence "10" after "9", as the converters numbered them.
+}  // namespace
+
 bool natural_less(const std::string& a, const std::string& b) {
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
@@ -57,8 +57,6 @@ bool natural_less(const std::string& a, const std::string& b) {
   if ((i < a.size()) != (j < b.size())) return j < b.size();
   return a < b;  // equal by value ("01" vs "1"): any fixed order keeps listings reproducible
 }
-
-}  // namespace
 
 std::vector<fs::path> sorted_subfolders(const fs::path& dir) {
   std::vector<fs::path> out;

@@ -45,6 +45,10 @@ int count_frames(const std::filesystem::path& sequence_dir);
 Sequence load_window(const std::filesystem::path& sequence_dir, int start, int length,
                      int image_size = 64);
 
+// Natural order: digit runs compare by value, so "traj_256_to_511" sorts before
+// "traj_1024_to_1279" and sequence "10" after "9", as the converters numbered them.
+bool natural_less(const std::string& a, const std::string& b);
+
 // Subfolders of dir in natural order, hidden ones (".name") left out. Throws DatasetError when dir
 // cannot be listed.
 std::vector<std::filesystem::path> sorted_subfolders(const std::filesystem::path& dir);

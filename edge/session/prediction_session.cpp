@@ -27,9 +27,9 @@ namespace {
 // Incomplete steps kept while their other part is on its way. A few rather than one, so a camera
 // and a telemetry stream that run a step apart still pair; bounded, so nothing backs up.
 constexpr size_t kMaxPendingSteps = 4;  // per stream
-// Skipped complete steps kept per stream for the state to observe: a gap longer than this restarts
-// the state from the steps just before the one predicted.
-constexpr size_t kMaxSkippedSteps = 8;
+// Skipped complete steps kept per stream, the newest last: the state observes one skipped step
+// (or up to n_past - 1) as is, and restarts from the last n_past - 1 of them after a longer gap.
+constexpr size_t kMaxSkippedSteps = 8;  // >= n_past - 1 of any model served
 constexpr int kMaxCameraViewSide = 512;
 
 // A camera frame, or a pose image (label) for a pose-conditioned model.
@@ -328,8 +328,9 @@ struct PredictionSession::Impl {
   }
 
   // Steps between the last one the state saw and `step` were skipped under load: the state
-  // observes them when all are at hand, else restarts from the n_past - 1 just before `step` (as
-  // at the state window). Returns false when neither is possible (a real gap: reset).
+  // observes them when all are at hand and they are few, else restarts from the n_past - 1 just
+  // before `step` (as at the state window). Returns false when neither is possible (a real gap:
+  // reset).
   bool fill_gap(Stream& s, const CompleteStep& step, const std::deque<CompleteStep>& skipped,
                 int64_t n, int64_t c) {
     std::vector<const CompleteStep*> gap;  // ascending seq, same episode, before `step`
@@ -344,11 +345,14 @@ struct PredictionSession::Impl {
       }
       return true;
     };
-    if (gap.size() == step.seq - s.last_seq - 1 && contiguous_to(0)) {
+    // Observing costs an encoding each: a long gap is bridged by the restart below, so that an
+    // overloaded daemon does at most max(1, n_past - 1) extra encodings per prediction.
+    const size_t need = static_cast<size_t>(std::max(0, meta.n_past - 1));
+    if (gap.size() == step.seq - s.last_seq - 1 && gap.size() <= std::max<size_t>(1, need) &&
+        contiguous_to(0)) {
       for (const CompleteStep* g : gap) observe(s, *g, false, n, c);
       return true;
     }
-    const size_t need = static_cast<size_t>(std::max(0, meta.n_past - 1));
     if (need == 0 || gap.size() < need || !contiguous_to(gap.size() - need)) return false;
     s.state = predictor->init_state(n);
     s.steps_since_reset = 0;

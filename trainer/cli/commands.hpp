@@ -5,7 +5,7 @@
 
 namespace foresight::cli {
 
-void add_data_command(CLI::App& app);    // data generate | data check
+void add_data_command(CLI::App& app);    // data generate | convert-bair | check
 void add_train_command(CLI::App& app);   // train
 void add_eval_command(CLI::App& app);    // eval
 void add_export_command(CLI::App& app);  // export
