@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
@@ -96,7 +96,7 @@ void write_sequence(const fs::path& dir, const BairSequence& s) {
 struct SourceFile {
   fs::path path;
   bool test = false;
-  int64_t first = 0;    // index of its first record within its source split
+  int64_t first = 0;  // index of its first record within its source split
   int64_t records = 0;
 };
 
@@ -113,10 +113,11 @@ BairSequence decode_bair_example(const TfExample& ex, const std::string& camera)
     }
     const TfFeature& img = feature(ex, image_key, TfFeature::Kind::bytes, "bytes list");
     if (img.bytes.size() != 1 || img.bytes[0].size() != kRawImageBytes) {
-      throw std::runtime_error("key '" + image_key + "' holds " +
-                               (img.bytes.size() == 1 ? std::to_string(img.bytes[0].size())
-                                                      : std::to_string(img.bytes.size()) + " values") +
-                               (img.bytes.size() == 1 ? " bytes" : "") + ", expected 12288 (64x64x3 raw RGB)");
+      throw std::runtime_error(
+          "key '" + image_key + "' holds " +
+          (img.bytes.size() == 1 ? std::to_string(img.bytes[0].size())
+                                 : std::to_string(img.bytes.size()) + " values") +
+          (img.bytes.size() == 1 ? " bytes" : "") + ", expected 12288 (64x64x3 raw RGB)");
     }
     cv::Mat rgb(kImageSize, kImageSize, CV_8UC3);
     std::memcpy(rgb.data, img.bytes[0].data(), kRawImageBytes);
@@ -128,7 +129,8 @@ BairSequence decode_bair_example(const TfExample& ex, const std::string& camera)
 }
 
 BairConvertSummary convert_bair(const BairConvertOptions& o) {
-  if (o.src.empty() || o.out.empty()) throw std::invalid_argument("convert-bair: SRC and --out are required");
+  if (o.src.empty() || o.out.empty())
+    throw std::invalid_argument("convert-bair: SRC and --out are required");
   if (o.validate < 0) throw std::invalid_argument("--validate must not be negative");
   if (o.camera != "aux1" && o.camera != "main") {
     throw std::invalid_argument("--camera must be aux1 or main, not '" + o.camera + "'");
@@ -199,10 +201,10 @@ BairConvertSummary convert_bair(const BairConvertOptions& o) {
           reader.next(record);
           s = decode_bair_example(parse_tf_example(record), o.camera);
         } catch (const std::exception& e) {
-          const std::string what = dynamic_cast<const DatasetError*>(&e)
-                                       ? std::string(e.what())
-                                       : sf.path.string() + ": record " + std::to_string(r) + ": " +
-                                             e.what();
+          const std::string what =
+              dynamic_cast<const DatasetError*>(&e)
+                  ? std::string(e.what())
+                  : sf.path.string() + ": record " + std::to_string(r) + ": " + e.what();
           if (!o.skip_bad) throw DatasetError(what);
           if (!dynamic_cast<const DatasetError*>(&e)) {
             spdlog::warn("skipping a bad record (--skip-bad): {}", what);
@@ -210,8 +212,8 @@ BairConvertSummary convert_bair(const BairConvertOptions& o) {
             continue;
           }
           // The file's framing is broken: its remaining records cannot be found.
-          spdlog::warn("skipping the rest of {} from record {} (--skip-bad): {}",
-                       sf.path.string(), r, what);
+          spdlog::warn("skipping the rest of {} from record {} (--skip-bad): {}", sf.path.string(),
+                       r, what);
           for (int64_t rest = r; rest < sf.records; ++rest) ++bad[place(rest).first];
           return;
         }

@@ -4,11 +4,10 @@
 // with, for frame i = 0..29: i/image_aux1/encoded and i/image_main/encoded (12288 raw bytes,
 // 64x64x3 row-major RGB), i/action (4 floats), i/endeffector_pos (3 floats).
 #pragma once
-#include <opencv2/core.hpp>
-
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
@@ -32,8 +31,8 @@ struct BairConvertOptions {
   std::filesystem::path out;  // ROOT of the converted layout
   int validate = 256;         // the last N train sequences (in file and record order) -> validate/
   std::string camera = "aux1";
-  int threads = 0;            // files converted in parallel (0: all cores)
-  bool skip_bad = false;      // count and skip bad records instead of stopping
+  int threads = 0;        // files converted in parallel (0: all cores)
+  bool skip_bad = false;  // count and skip bad records instead of stopping
 };
 
 struct BairConvertSummary {

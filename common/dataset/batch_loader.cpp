@@ -259,6 +259,14 @@ BatchLoader::BatchLoader(std::vector<fs::path> sequences, LoaderOptions options)
   d.sequences = std::move(sequences);
   d.n = static_cast<int64_t>(d.sequences.size());
   d.opt = options;
+  if (options.start_batch < 0) throw std::invalid_argument("BatchLoader: start_batch must be >= 0");
+  if (options.start_batch > 0 && options.drop_last) {
+    // Where batch start_batch of the stream begins: epoch e, its k-th batch.
+    const int64_t per_epoch = d.n / options.batch_size;
+    const int64_t e = options.start_batch / per_epoch, k = options.start_batch % per_epoch;
+    d.next_claim = d.cursor = e * d.n + k * options.batch_size;
+    d.epoch_good = k * options.batch_size;
+  }
   if (options.pin_memory) {
     d.pin = at::hasCUDA();
     if (!d.pin) spdlog::warn("pin_memory requested but CUDA is unavailable; using pageable memory");

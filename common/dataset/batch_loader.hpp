@@ -29,6 +29,10 @@ struct LoaderOptions {
   int prefetch = 4;         // batches ready ahead of the consumer
   bool skip_bad = false;    // skip unreadable sequences with a warning instead of throwing
   bool pin_memory = false;  // page-locked batches (CUDA only; ignored with a warning without it)
+  // With drop_last: begin with batch start_batch of the stream (0-based, counting batches only,
+  // not epoch ends), as if that many had been taken: a resumed run continues the same stream.
+  // Exact while no sequence is skipped as bad (skip_bad shifts later batches).
+  int64_t start_batch = 0;
 };
 
 // Each epoch visits every sequence exactly once, in batches of batch_size consecutive good

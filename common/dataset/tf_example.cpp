@@ -42,7 +42,8 @@ class Wire {
 
   float fixed32_float() {
     std::string_view b = bytes(4);
-    uint32_t bits = static_cast<uint8_t>(b[0]) | static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 8 |
+    uint32_t bits = static_cast<uint8_t>(b[0]) |
+                    static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 8 |
                     static_cast<uint32_t>(static_cast<uint8_t>(b[2])) << 16 |
                     static_cast<uint32_t>(static_cast<uint8_t>(b[3])) << 24;
     float f;
@@ -52,10 +53,18 @@ class Wire {
 
   void skip(uint32_t field, uint32_t wire_type) {
     switch (wire_type) {
-      case kVarint: varint(); return;
-      case kFixed64: bytes(8); return;
-      case kLengthDelimited: length_delimited(); return;
-      case kFixed32: bytes(4); return;
+      case kVarint:
+        varint();
+        return;
+      case kFixed64:
+        bytes(8);
+        return;
+      case kLengthDelimited:
+        length_delimited();
+        return;
+      case kFixed32:
+        bytes(4);
+        return;
       default:
         throw std::runtime_error("field " + std::to_string(field) + " has wire type " +
                                  std::to_string(wire_type) + " (groups are not used by Example)");

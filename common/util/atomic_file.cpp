@@ -1,7 +1,9 @@
 #include "common/util/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -23,6 +25,23 @@ void write_atomically(const fs::path& target, const std::function<void(const fs:
     fs::remove(tmp, ignored);
     throw;
   }
+}
+
+int remove_stale_temporaries(const fs::path& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string stem = it->path().stem().string();
+    const auto at = stem.rfind(".tmp");
+    if (at == std::string::npos || at + 4 == stem.size()) continue;
+    const std::string pid = stem.substr(at + 4);
+    if (pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
+    const pid_t p = static_cast<pid_t>(std::stol(pid));
+    if (p == ::getpid() || ::kill(p, 0) == 0 || errno != ESRCH) continue;  // its writer lives
+    std::error_code ignored;
+    if (fs::remove(it->path(), ignored)) ++removed;
+  }
+  return removed;
 }
 
 void write_file_atomically(const fs::path& target, const std::string& bytes) {

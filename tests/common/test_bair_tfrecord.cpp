@@ -129,7 +129,8 @@ std::pair<std::string, Truth> sequence(std::mt19937& rng, int frames, const std:
 
 void write_file(const fs::path& file, const std::string& bytes) {
   fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(file, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // SRC/train with two files (3 + 2 sequences) and SRC/test with one (1 sequence), 4 frames each.
@@ -173,7 +174,8 @@ void expect_sequence(const fs::path& dir, const Truth& t) {
   }
 }
 
-// ---- tests ---------------------------------------------------------------------------------------
+// ---- tests
+// ---------------------------------------------------------------------------------------
 
 TEST(BairTfRecord, ConvertsExactPixelsAndFloatsAndDataCheckAgrees) {
   Source src = make_source("bair-src");
@@ -241,7 +243,8 @@ TEST(BairTfRecord, EveryErrorNamesFileRecordAndKey) {
     } catch (const DatasetError& e) {
       const std::string what = e.what();
       EXPECT_NE(what.find("traj_0_to_255.tfrecords"), std::string::npos) << what;
-      for (const auto& w : words) EXPECT_NE(what.find(w), std::string::npos) << name << ": " << what;
+      for (const auto& w : words)
+        EXPECT_NE(what.find(w), std::string::npos) << name << ": " << what;
     }
   };
   const std::string record = frame_record(sequence(rng, 2).first);
@@ -258,7 +261,10 @@ TEST(BairTfRecord, EveryErrorNamesFileRecordAndKey) {
                {"record 1", "'0/image_aux1/encoded'", "12287 bytes"});
   expect_error("floats", frame_record(sequence(rng, 2, "", false, 3).first),
                {"record 1", "'0/action' has 3 floats, expected 4"});
-  expect_error("not-protobuf", frame_record(std::string("\x0a\x05" "ab", 4)),
+  expect_error("not-protobuf",
+               frame_record(std::string("\x0a\x05"
+                                        "ab",
+                                        4)),
                {"record 1", "past the end"});
 }
 

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -148,6 +149,43 @@ TEST(BatchLoaderTest, SameSeedSameBatchesWhateverTheWorkerCount) {
   }
   EXPECT_EQ(runs[0].names, runs[1].names);
   EXPECT_EQ(runs[0].starts, runs[1].starts);
+}
+
+// A loader started at batch k (a resumed run) hands out what a loader from the start hands out
+// from its k-th batch on: the same sequences, windows and epoch ends, across an epoch boundary.
+TEST(BatchLoaderTest, StartBatchContinuesTheSameStream) {
+  auto seqs = make_dataset("loader-start", 9);  // batches of 2, drop_last: 4 per epoch
+  auto stream = [&](int64_t start, int batches) {
+    LoaderOptions o = options(2, 3, true, 2);
+    o.drop_last = true;
+    o.start_batch = start;
+    BatchLoader loader(seqs, o);
+    std::vector<std::string> out;  // "name@window start" per sequence, "|" per epoch end
+    for (int taken = 0; taken < batches;) {
+      auto b = loader.next();
+      if (!b) {
+        out.push_back("|");
+        continue;
+      }
+      ++taken;
+      for (int64_t j = 0; j < b->frames.size(1); ++j) {
+        out.push_back(b->names[j] + "@" +
+                      std::to_string(static_cast<int>(b->conditions[0][j][1].item<float>())));
+      }
+    }
+    return out;
+  };
+  const auto full = stream(0, 10);
+  auto without_ends = [](std::vector<std::string> v) {
+    v.erase(std::remove(v.begin(), v.end(), "|"), v.end());
+    return v;
+  };
+  const auto all = without_ends(full);
+  for (int64_t k : {1, 3, 4, 6}) {
+    const auto resumed = without_ends(stream(k, 4));
+    ASSERT_LE(resumed.size(), all.size() - 2 * k);
+    EXPECT_TRUE(std::equal(resumed.begin(), resumed.end(), all.begin() + 2 * k)) << "start " << k;
+  }
 }
 
 TEST(BatchLoaderTest, SkipBadCountsAndKeepsTheRest) {

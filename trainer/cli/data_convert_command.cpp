@@ -39,8 +39,8 @@ void add_data_convert_subcommand(CLI::App& data) {
                 "stopping at the first");
   cmd->callback([o] {
     const BairConvertSummary s = convert_bair(*o);
-    std::printf("converted %s -> %s in %.1f s (%.1f sequences/s)\n", o->src.c_str(),
-                o->out.c_str(), s.seconds, s.converted / std::max(s.seconds, 1e-9));
+    std::printf("converted %s -> %s in %.1f s (%.1f sequences/s)\n", o->src.c_str(), o->out.c_str(),
+                s.seconds, s.converted / std::max(s.seconds, 1e-9));
     for (int split = 0; split < 3; ++split) {
       std::printf("  %-9s %7lld sequences\n", kSplits[static_cast<std::size_t>(split)].c_str(),
                   static_cast<long long>(s.sequences[split]));

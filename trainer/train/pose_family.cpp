@@ -39,6 +39,10 @@ class PoseClipSampler {
     std::shuffle(starts_.begin(), starts_.end(), rng_);
   }
   size_t clips() const { return starts_.size() - bad_.size(); }
+  // Advances past `n` draws without loading them (exact while no clip was dropped as bad).
+  void skip(int64_t n) {
+    for (int64_t i = 0; i < n; ++i) draw();
+  }
 
   // (frames, labels) [video_len, batch, 3, H, W].
   std::pair<at::Tensor, at::Tensor> next() {
@@ -115,12 +119,13 @@ class PoseFamily final : public TrainingFamily {
     return ckpt;
   }
 
-  void start(const TrainConfig& cfg, c10::Device device, int epoch) override {
+  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) override {
     cfg_ = cfg;
     device_ = device;
     if (!model_) model_.emplace(PoseModel::create(cfg.pose_config()));
     model_->module().to(device);
-    sampler_.emplace(open_pose_split(cfg.data, "train"), cfg_, cfg.seed + epoch);
+    sampler_.emplace(open_pose_split(cfg.data, "train"), cfg_, cfg.seed);
+    sampler_->skip(iteration * cfg.batch_size);  // a resumed run continues the same clip stream
     const PoseSplit val_split = open_pose_split(cfg.data, "val");
     val_frames_ = std::min(cfg.val_len, val_split.size());
     val_clip_ = load_pose_clip(val_split, 0, val_frames_, cfg.frame_height, cfg.frame_width);

@@ -32,7 +32,7 @@ class SvgFamily final : public TrainingFamily {
     return ckpt;
   }
 
-  void start(const TrainConfig& cfg, c10::Device device, int epoch) override {
+  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) override {
     cfg_ = cfg;
     device_ = device;
     if (!model_) {
@@ -52,7 +52,8 @@ class SvgFamily final : public TrainingFamily {
     train_opts.batch_size = cfg.batch_size;
     train_opts.seq_len = cfg.n_past + cfg.n_future;
     train_opts.shuffle = true;
-    train_opts.seed = cfg.seed + epoch;
+    train_opts.seed = cfg.seed;
+    train_opts.start_batch = iteration;  // a resumed run continues the same batch stream
     train_opts.workers = cfg.workers;
     train_opts.skip_bad = cfg.skip_bad;
     train_opts.pin_memory = device.is_cuda();

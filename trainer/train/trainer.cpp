@@ -67,6 +67,9 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   cfg.validate();
   const fs::path run_dir = cfg.out;
   fs::create_directories(run_dir);
+  if (const int stale = remove_stale_temporaries(run_dir)) {
+    spdlog::info("removed {} temporary file(s) a killed run left in {}", stale, run_dir.string());
+  }
   const nlohmann::json cfg_json = cfg;
   spdlog::info("config: {}", cfg_json.dump());
   write_file_atomically(run_dir / "config.json", cfg_json.dump(2) + "\n");
@@ -83,16 +86,15 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     at::Generator default_gen = at::detail::getDefaultCPUGenerator();
     default_gen.set_state(resumed->rng_state);
   }
-  family->start(cfg, device, start_epoch);
+  int64_t iteration = resumed ? resumed->iteration : 0;
+  family->start(cfg, device, iteration);
   family->set_training(true);
 
   torch::optim::Adam optimizer(family->parameters(),
                                torch::optim::AdamOptions(cfg.lr).betas({cfg.beta1, 0.999}));
-  int64_t iteration = 0;
   double best_psnr = -1e30;
   if (resumed) {
     restore_optimizer(optimizer, resumed->optimizer_state, *resume_dir / kLastCheckpoint);
-    iteration = resumed->iteration;
     best_psnr = resumed->best_val_psnr;
   }
   const int64_t total_iters = static_cast<int64_t>(cfg.epochs) * cfg.iters_per_epoch;

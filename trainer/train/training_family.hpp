@@ -37,9 +37,10 @@ class TrainingFamily {
 
   // Loads the run's last checkpoint (model kept for start()) and returns it.
   virtual Checkpoint load(const std::filesystem::path& checkpoint) = 0;
-  // Builds the model for `cfg` unless one was loaded, moves it to `device` and opens the data.
-  // `epoch` (the first epoch to run) seeds the data order.
-  virtual void start(const TrainConfig& cfg, c10::Device device, int epoch) = 0;
+  // Builds the model for `cfg` unless one was loaded, moves it to `device` and opens the data,
+  // positioned after `iteration` batches (a resumed run sees the batches an uninterrupted one
+  // would).
+  virtual void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) = 0;
   // A one-line description for the start-up log.
   virtual std::string describe() const = 0;
 
