@@ -15,6 +15,7 @@
 
 #include "common/dataset/dataset_format.hpp"
 #include "common/dataset/sequence_reader.hpp"
+#include "common/dataset/sequence_writer.hpp"
 #include "common/dataset/tfrecord.hpp"
 #include "common/util/parallel_jobs.hpp"
 #include "common/world/dataset_writer.hpp"
@@ -60,37 +61,6 @@ std::vector<fs::path> tfrecord_files(const fs::path& dir) {
     return natural_less(a.filename().string(), b.filename().string());
   });
   return files;
-}
-
-// Shortest text that reads back as the same float32.
-void append_row(std::string& csv, const float* v, std::size_t n) {
-  char buf[32];
-  for (std::size_t i = 0; i < n; ++i) {
-    std::snprintf(buf, sizeof buf, i == 0 ? "%.9g" : ",%.9g", static_cast<double>(v[i]));
-    csv += buf;
-  }
-  csv += '\n';
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw std::runtime_error(file.string() + ": write failed");
-}
-
-void write_sequence(const fs::path& dir, const BairSequence& s) {
-  cv::Mat bgr;
-  std::string actions, positions;
-  for (std::size_t t = 0; t < s.frames.size(); ++t) {
-    cv::cvtColor(s.frames[t], bgr, cv::COLOR_RGB2BGR);
-    const fs::path png = dir / (std::to_string(t) + ".png");
-    if (!cv::imwrite(png.string(), bgr)) throw std::runtime_error(png.string() + ": write failed");
-    append_row(actions, s.actions[t].data(), s.actions[t].size());
-    append_row(positions, s.positions[t].data(), s.positions[t].size());
-  }
-  write_text(dir / kActionsFile, actions);
-  write_text(dir / kPositionsFile, positions);
 }
 
 struct SourceFile {
@@ -220,7 +190,7 @@ BairConvertSummary convert_bair(const BairConvertOptions& o) {
         const fs::path tmp = staging / (std::to_string(split) + "-" + std::to_string(i));
         fs::remove_all(tmp);
         fs::create_directories(tmp);
-        write_sequence(tmp, s);
+        write_sequence_folder(tmp, s.frames, s.actions, s.positions);
         fs::create_directories(target.parent_path());
         fs::rename(tmp, target);
         ++converted;

@@ -17,6 +17,7 @@
 #include "common/dataset/pose_clip_reader.hpp"
 #include "common/dataset/sequence_reader.hpp"
 #include "common/metrics/image_metrics.hpp"
+#include "common/util/host.hpp"
 
 namespace foresight {
 namespace fs = std::filesystem;
@@ -31,6 +32,17 @@ struct SequenceResult {
   bool dataset_error = false;
   std::string message;
 };
+
+// Turns the per-step sums over the baseline sequences into means (NaN without any).
+void finish_baseline(SplitReport& report) {
+  double sum = 0;
+  for (double& v : report.copy_last_psnr_per_step) {
+    v = report.baseline_sequences > 0 ? v / static_cast<double>(report.baseline_sequences)
+                                      : std::numeric_limits<double>::quiet_NaN();
+    sum += v;
+  }
+  report.copy_last_psnr = sum / kBaselineFuture;
+}
 
 SequenceResult check_sequence(const fs::path& dir) {
   SequenceResult r;
@@ -79,8 +91,7 @@ SplitReport check_split(const fs::path& root, const std::string& split, bool ski
       if (progress) progress(split, done, total);
     }
   };
-  const int n_threads = static_cast<int>(std::min<int64_t>(
-      total, threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())));
+  const int n_threads = static_cast<int>(std::min<int64_t>(total, thread_count(threads)));
   std::vector<std::thread> pool;
   for (int t = 1; t < n_threads; ++t) pool.emplace_back(worker);
   worker();
@@ -104,13 +115,7 @@ SplitReport check_split(const fs::path& root, const std::string& split, bool ski
     ++report.baseline_sequences;
     for (int s = 0; s < kBaselineFuture; ++s) report.copy_last_psnr_per_step[s] += r.step_psnr[s];
   }
-  double sum = 0;
-  for (double& v : report.copy_last_psnr_per_step) {
-    v = report.baseline_sequences > 0 ? v / static_cast<double>(report.baseline_sequences)
-                                      : std::numeric_limits<double>::quiet_NaN();
-    sum += v;
-  }
-  report.copy_last_psnr = sum / kBaselineFuture;
+  finish_baseline(report);
   return report;
 }
 
@@ -143,13 +148,7 @@ SplitReport check_pose_split(const fs::path& root, const std::string& split,
     }
     if (progress) progress(split, c + 1, chunks);
   }
-  double sum = 0;
-  for (double& v : report.copy_last_psnr_per_step) {
-    v = report.baseline_sequences > 0 ? v / static_cast<double>(report.baseline_sequences)
-                                      : std::numeric_limits<double>::quiet_NaN();
-    sum += v;
-  }
-  report.copy_last_psnr = sum / kBaselineFuture;
+  finish_baseline(report);
   return report;
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/util/host.hpp"
 #include "common/util/progress_bar.hpp"
 
 namespace foresight {
@@ -14,7 +15,7 @@ namespace foresight {
 void run_parallel_jobs(size_t count, int threads, const std::string& label, const std::string& unit,
                        const std::function<void(size_t)>& job) {
   if (count == 0) return;
-  int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  int n = thread_count(threads);
   n = std::clamp(n, 1, static_cast<int>(std::min<size_t>(count, 1024)));
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};

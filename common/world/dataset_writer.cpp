@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/dataset/dataset_format.hpp"
+#include "common/dataset/sequence_writer.hpp"
 #include "common/util/parallel_jobs.hpp"
 #include "common/world/pushing_world.hpp"
 #include "common/world/rng.hpp"
@@ -24,22 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kGroupSize = 256;
-
-void append_row(std::string& csv, const float* values, int count) {
-  char buf[32];
-  for (int i = 0; i < count; ++i) {
-    std::snprintf(buf, sizeof buf, i == 0 ? "%.6f" : ",%.6f", static_cast<double>(values[i]));
-    csv += buf;
-  }
-  csv += '\n';
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw std::runtime_error(file.string() + ": write failed");
-}
 
 struct Job {
   int split, index;
@@ -59,24 +44,16 @@ std::string synthetic_group_name(int index) {
 void write_synthetic_sequence(const fs::path& dir, uint64_t sequence_seed, int frames,
                               int image_size) {
   PushingWorld world(sequence_seed, image_size);
-  std::string actions, positions;
-  cv::Mat bgr;
+  std::vector<cv::Mat> rgb;
+  std::vector<std::array<float, kActionDim>> actions;
+  std::vector<std::array<float, kPositionDim>> positions;
   for (int t = 0; t < frames; ++t) {
     if (t > 0) world.step();
-    cv::cvtColor(world.render(), bgr, cv::COLOR_RGB2BGR);
-    fs::path png = dir / (std::to_string(t) + ".png");
-    // OpenCV's default PNG settings: the fastest to write (about 7 KB a frame); stronger zlib
-    // levels save a fifth of the space at twice the encoding time, which dominates generation.
-    if (!cv::imwrite(png.string(), bgr)) {
-      throw std::runtime_error(png.string() + ": write failed");
-    }
-    auto a = world.action();
-    auto p = world.position();
-    append_row(actions, a.data(), kActionDim);
-    append_row(positions, p.data(), kPositionDim);
+    rgb.push_back(world.render().clone());
+    actions.push_back(world.action());
+    positions.push_back(world.position());
   }
-  write_text(dir / kActionsFile, actions);
-  write_text(dir / kPositionsFile, positions);
+  write_sequence_folder(dir, rgb, actions, positions);
 }
 
 void write_synthetic_dataset(const SyntheticDatasetOptions& o) {

@@ -14,12 +14,13 @@
 #include <iostream>
 #include <thread>
 
+#include "common/protocol/endpoint.hpp"
 #include "common/util/exit_codes.hpp"
+#include "common/util/host.hpp"
 #include "common/util/logging.hpp"
 #include "edge/camera/camera.hpp"
 #include "edge/camera/camera_feed.hpp"
 #include "edge/http/http_server.hpp"
-#include "edge/net/endpoint.hpp"
 #include "edge/net/telemetry_server.hpp"
 #include "edge/runtime/predictor.hpp"
 #include "edge/runtime/warm_up.hpp"
@@ -186,9 +187,7 @@ int run(const Flags& f) {
       throw UsageError(std::string("--http ") + e.what());
     }
   }
-  at::set_num_threads(f.threads > 0
-                          ? f.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(foresight::thread_count(f.threads));
 
   std::shared_ptr<Predictor> predictor = load_predictor(f.model, f.device);
   const ModelMetadata& meta = predictor->metadata();

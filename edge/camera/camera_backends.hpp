@@ -18,6 +18,4 @@ std::unique_ptr<Camera> open_video_capture(const std::string& uri, const std::st
 std::unique_ptr<Camera> open_libcamera(const std::string& uri, const std::string& which,
                                        const CameraOptions& options);
 
-uint64_t now_ns();
-
 }  // namespace foresight::camera_detail

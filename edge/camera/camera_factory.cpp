@@ -7,14 +7,6 @@
 namespace foresight {
 namespace fs = std::filesystem;
 
-namespace camera_detail {
-uint64_t now_ns() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-}  // namespace camera_detail
-
 std::unique_ptr<Camera> open_camera(const std::string& uri, const CameraOptions& options) {
   if (uri == "socket") return nullptr;
   if (!(options.fps > 0)) throw CameraError("camera: fps must be > 0");

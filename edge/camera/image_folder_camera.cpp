@@ -11,6 +11,7 @@
 
 #include "common/dataset/pose_clip_reader.hpp"
 #include "common/dataset/sequence_reader.hpp"
+#include "common/util/host.hpp"
 #include "edge/camera/camera_backends.hpp"
 
 namespace foresight::camera_detail {
@@ -50,7 +51,7 @@ class ImageFolderCamera final : public Camera {
     }
     cv::cvtColor(bgr, out.rgb, cv::COLOR_BGR2RGB);
     out.seq = ++index_;
-    out.timestamp_ns = now_ns();
+    out.timestamp_ns = wall_clock_ns();
     return CaptureStatus::ok;
   }
 

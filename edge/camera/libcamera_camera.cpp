@@ -5,6 +5,7 @@
 // error. Written against Debian 12's 0.0.3 using only calls that kept their meaning through 0.3:
 // generateConfiguration takes a braced role list (a vector, later a Span), a plane's fd is a
 // SharedFD, and no ControlList::get (which returns std::optional from 0.1 on) is needed.
+#include "common/util/host.hpp"
 #include "edge/camera/camera_backends.hpp"
 
 #if FORESIGHT_HAVE_LIBCAMERA
@@ -214,7 +215,7 @@ class LibcameraCamera final : public Camera {
                      width_, height_, stride_);
       std::lock_guard<std::mutex> lock(mutex_);
       latest_ = std::move(rgb);
-      latest_ns_ = now_ns();
+      latest_ns_ = wall_clock_ns();
       fresh_ = true;
     } catch (const std::exception& e) {
       spdlog::warn("camera {}: frame dropped: {}", uri_, e.what());

@@ -4,6 +4,7 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
+#include "common/util/host.hpp"
 #include "edge/camera/camera_backends.hpp"
 
 namespace foresight::camera_detail {
@@ -43,7 +44,7 @@ class VideoCaptureCamera final : public Camera {
       cv::cvtColor(bgr, out.rgb, cv::COLOR_BGR2RGB);
     }
     out.seq = ++count_;
-    out.timestamp_ns = now_ns();
+    out.timestamp_ns = wall_clock_ns();
     return CaptureStatus::ok;
   }
 

@@ -8,6 +8,7 @@
 
 #include "common/protocol/json_lines.hpp"
 #include "common/protocol/validation.hpp"
+#include "common/util/host.hpp"
 #include "edge/session/prediction_session.hpp"
 
 namespace foresight::net_detail {
@@ -20,12 +21,6 @@ constexpr std::size_t kMaxQueuedControl = 64;
 constexpr uint64_t kLoggedErrors = 5;
 constexpr std::size_t kMaxErrorText = 300;
 constexpr std::chrono::milliseconds kDrainTime{500};
-
-uint64_t now_ns() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 std::string peer_name(const asio::ip::tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -204,7 +199,7 @@ void TelemetryConnection::handle(const Envelope& env, const HeaderPresence& pres
     role_ = hello->role;
     name_ = hello->client_name;
     spdlog::info("telemetry {}: hello from '{}' as {}", peer_, safe_text(name_), to_string(role_));
-    send_control({{core_->next_out_seq(), now_ns(), 0}, Metadata{core_->metadata}});
+    send_control({{core_->next_out_seq(), wall_clock_ns(), 0}, Metadata{core_->metadata}});
     return;
   }
   if (std::holds_alternative<Bye>(body)) {
@@ -259,7 +254,7 @@ void TelemetryConnection::handle_step_part(const Envelope& env, const HeaderPres
                         "(--label-camera)");
   }
   const uint64_t seq = step_seq(present, env.header.seq);
-  const uint64_t timestamp = present.timestamp_ns ? env.header.timestamp_ns : now_ns();
+  const uint64_t timestamp = present.timestamp_ns ? env.header.timestamp_ns : wall_clock_ns();
   if (!sent_steps_) {
     sent_steps_ = true;
     core_->session.on_reset(id_);  // a new connection starts with a reset state
@@ -324,7 +319,7 @@ void TelemetryConnection::reply_error(ErrorCode code, const std::string& message
   } else {
     spdlog::debug("telemetry {}: {} error: {}", peer_, to_string(code), text);
   }
-  send_control({{seq, now_ns(), 0}, ErrorMessage{code, text}});
+  send_control({{seq, wall_clock_ns(), 0}, ErrorMessage{code, text}});
 }
 
 void TelemetryConnection::fail(ErrorCode code, const std::string& message, uint64_t seq) {

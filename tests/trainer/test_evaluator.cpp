@@ -6,6 +6,7 @@
 
 #include "common/dataset/batch_loader.hpp"
 #include "common/dataset/sequence_reader.hpp"
+#include "common/metrics/image_metrics.hpp"
 #include "support/test_support.hpp"
 #include "trainer/eval/evaluator.hpp"
 #include "trainer/train/condition_stats.hpp"
@@ -58,6 +59,24 @@ TEST(Evaluator, ScoresEveryPredictedStepAndBestOfNIsAtLeastTheMean) {
   EXPECT_TRUE(r.psnr_shuffled.empty());
   for (size_t k = 0; k < 4; ++k) EXPECT_GT(r.copy_last_psnr[k], 10.0);
   EXPECT_GE(r.best_psnr(), r.mean_psnr() - 1e-9);
+}
+
+// Copy-last is the last conditioning frame held still, scored against every later frame:
+// recomputed here from the files, independently of the evaluator's loop.
+TEST(Evaluator, CopyLastIsExactlyTheLastConditioningFrame) {
+  SvgModel model = toy_model();
+  EvalResult r = evaluate_tiny(model, false);
+  std::vector<double> expected(4, 0.0);
+  const auto sequences = list_sequences(testing::tiny_dataset(), "test");
+  for (const auto& dir : sequences) {
+    Sequence s = load_window(dir, 0, 6);
+    auto truth = s.frames.slice(0, 2, 6);
+    auto held = s.frames[1].unsqueeze(0).expand_as(truth).contiguous();
+    auto p = psnr_per_image(truth, held).contiguous();
+    for (int k = 0; k < 4; ++k) expected[k] += p[k].item<double>() / sequences.size();
+  }
+  ASSERT_EQ(r.copy_last_psnr.size(), 4u);
+  for (int k = 0; k < 4; ++k) EXPECT_NEAR(r.copy_last_psnr[k], expected[k], 1e-6) << "step " << k;
 }
 
 TEST(Evaluator, ShuffledConditionsChangeOnlyTheConditioning) {

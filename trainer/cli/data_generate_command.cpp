@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "common/util/host.hpp"
 #include "common/world/dance_dataset_writer.hpp"
 #include "common/world/dataset_writer.hpp"
 
@@ -81,7 +82,7 @@ void add_data_generate_subcommand(CLI::App& data) {
       return;
     }
     const SyntheticDatasetOptions& o = config->options;
-    int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+    int threads = thread_count(o.threads);
     spdlog::info(
         "generating a '{}' world dataset in {}: train {}, validate {}, test {} sequences "
         "of {} frames ({}x{}), seed {}, {} threads",

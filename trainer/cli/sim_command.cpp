@@ -20,7 +20,9 @@
 
 #include "common/metrics/image_metrics.hpp"
 #include "common/protocol/binary_codec.hpp"
+#include "common/protocol/endpoint.hpp"
 #include "common/util/atomic_file.hpp"
+#include "common/util/host.hpp"
 #include "trainer/cli/commands.hpp"
 #include "trainer/sim/live_world.hpp"
 
@@ -51,12 +53,6 @@ struct SimScore {
   double elapsed_s = 0;  // first step sent .. last prediction received (or gave up waiting)
 };
 
-uint64_t now_ns() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-
 // [3, H, W] float in [0, 1] from an RGB CV_8UC3 image, as the daemon scores its frames.
 at::Tensor to_tensor(const cv::Mat& rgb) {
   cv::Mat c = rgb.isContinuous() ? rgb : rgb.clone();
@@ -69,16 +65,15 @@ at::Tensor to_tensor(const cv::Mat& rgb) {
 class EdgeLink {
  public:
   explicit EdgeLink(const std::string& edge) : socket_(io_), decoder_(std::size_t{64} << 20) {
-    const auto colon = edge.rfind(':');
-    if (colon == std::string::npos || colon + 1 == edge.size()) {
-      throw CLI::ValidationError("--edge", "want HOST:PORT, got '" + edge + "'");
+    HostPort address;
+    try {
+      address = parse_host_port(edge, "tcp");
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("--edge", e.what());
     }
-    std::string host = edge.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (host.empty()) host = "127.0.0.1";
     try {
       tcp::resolver resolver(io_);
-      asio::connect(socket_, resolver.resolve(host, edge.substr(colon + 1)));
+      asio::connect(socket_, resolver.resolve(address.host, std::to_string(address.port)));
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error("sim: cannot connect to " + edge + ": " + e.code().message());
     }
@@ -143,7 +138,7 @@ class Simulation {
       handle(link_.poll());
     }
     score_.elapsed_s = std::chrono::duration<double>(last_prediction_at_ - start).count();
-    link_.send({{0, now_ns(), 0}, Bye{}});
+    link_.send({{0, wall_clock_ns(), 0}, Bye{}});
     return score_;
   }
 
@@ -152,7 +147,7 @@ class Simulation {
     Hello hello;
     hello.client_name = "foresight-sim";
     hello.token = opt_.token;
-    link_.send({{0, now_ns(), 0}, hello});
+    link_.send({{0, wall_clock_ns(), 0}, hello});
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < deadline) {
       for (const Envelope& m : link_.poll()) {
@@ -188,7 +183,7 @@ class Simulation {
   }
 
   void send_step(const LiveWorld& world, uint64_t seq) {
-    const uint64_t ts = now_ns();
+    const uint64_t ts = wall_clock_ns();
     frames_[seq] = world.frame();
     for (Message& m : world.step_messages(opt_.plan)) link_.send({{seq, ts, 0}, std::move(m)});
     ++score_.sent;

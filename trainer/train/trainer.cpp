@@ -1,5 +1,7 @@
 #include "trainer/train/trainer.hpp"
 
+#include "common/util/host.hpp"
+
 // clip_grad.h uses torch::Tensor without including its declaration: torch/types.h goes first
 // (Google style's include regrouping would sort it after).
 // clang-format off
@@ -43,8 +45,7 @@ c10::Device select_device(const std::string& name) {
 }
 
 int set_threads(int threads) {
-  const int n =
-      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = thread_count(threads);
   at::set_num_threads(n);  // Debian's LibTorch starts with 1 thread
   return n;
 }

@@ -1,4 +1,4 @@
-#include "edge/net/endpoint.hpp"
+#include "common/protocol/endpoint.hpp"
 
 #include <cctype>
 #include <stdexcept>

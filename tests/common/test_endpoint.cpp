@@ -1,7 +1,7 @@
 // Command-line addresses for --telemetry and --http.
 #include <gtest/gtest.h>
 
-#include "edge/net/endpoint.hpp"
+#include "common/protocol/endpoint.hpp"
 
 namespace foresight {
 namespace {
