@@ -33,7 +33,8 @@ void write_sequence_folder(const fs::path& dir, const std::vector<cv::Mat>& rgb_
                            const std::vector<std::array<float, kActionDim>>& actions,
                            const std::vector<std::array<float, kPositionDim>>& positions) {
   if (actions.size() != rgb_frames.size() || positions.size() != rgb_frames.size()) {
-    throw std::invalid_argument("write_sequence_folder: frames, actions and positions differ in count");
+    throw std::invalid_argument(
+        "write_sequence_folder: frames, actions and positions differ in count");
   }
   cv::Mat bgr;
   std::string action_rows, position_rows;

@@ -1,10 +1,9 @@
 // Writes one sequence folder of the dataset layout (dataset_format.hpp): the synthetic world's
 // writer and the BAIR converter both end here, so the files they produce look alike.
 #pragma once
-#include <opencv2/core.hpp>
-
 #include <array>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <vector>
 
 #include "common/dataset/dataset_format.hpp"
