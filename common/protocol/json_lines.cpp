@@ -99,9 +99,15 @@ class Fields {
     if (!v.is_number()) fail(field, "must be a number");
     const double d = v.get<double>();
     // Converting an out-of-range double to float is undefined, so overflow is caught in double.
-    if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max())
+    // Decimal text of the largest float32 ("3.4028235e+38", the shortest that reads back) is a
+    // little above it as a double: anything that rounds to FLT_MAX (below FLT_MAX + half its ulp,
+    // 2^103) is FLT_MAX, as a float32 parser would read it.
+    constexpr double kMax = std::numeric_limits<float>::max();
+    constexpr double kRoundsToMax = kMax + 0x1p103;
+    if (!std::isfinite(d) || std::fabs(d) >= kRoundsToMax)
       throw ProtocolError(ErrorCode::non_finite,
                           context_ + ": field '" + field + "' does not fit a finite float32");
+    if (std::fabs(d) > kMax) return static_cast<float>(d > 0 ? kMax : -kMax);
     return static_cast<float>(d);
   }
 

@@ -2,6 +2,8 @@
 // parse, and every error names the field at fault.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/protocol/base64.hpp"
 #include "common/protocol/binary_codec.hpp"
 #include "common/protocol/json_line_decoder.hpp"
@@ -62,6 +64,25 @@ TEST(ProtocolJson, IntegerFieldsAcceptIntegralFloats) {
         parse_json_line(R"({"type":"telemetry","episode":4294967296,"action":[],"position":[]})");
       },
       ErrorCode::malformed_payload, "'episode'");
+}
+
+// The largest float32 survives JSON both ways: its shortest decimal text is a little above it as
+// a double and must still read as FLT_MAX (the fuzzer found binary -> JSON -> binary failing).
+TEST(ProtocolJson, TheLargestFloat32RoundTrips) {
+  Telemetry t;
+  t.action = {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), 0, 1};
+  t.position = {0, 0, 0};
+  const Envelope env{{1, 0, 0}, t};
+  EXPECT_EQ(parse_json_line(to_json_line(env)), env);
+  const Envelope typed =
+      parse_json_line(R"({"type":"telemetry","action":[3.4028235e38,0,0,1],"position":[0,0,0]})");
+  EXPECT_EQ(std::get<Telemetry>(typed.body).action[0], std::numeric_limits<float>::max());
+  try {
+    parse_json_line(R"({"type":"telemetry","action":[3.4028236e38,0,0,1],"position":[0,0,0]})");
+    ADD_FAILURE() << "accepted a number that rounds to infinity as float32";
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::non_finite);
+  }
 }
 
 TEST(ProtocolJson, FloatsAreWrittenShortest) {

@@ -31,8 +31,8 @@ TEST(OptimizerState, ARestoredAdamTakesTheSameSteps) {
     step(adam_b, b, k);
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(at::equal(a[i], b[i])) << "parameter " << i << " differs by up to "
-                                        << (a[i] - b[i]).abs().max().item<double>();
+    EXPECT_TRUE(at::equal(a[i], b[i]))
+        << "parameter " << i << " differs by up to " << (a[i] - b[i]).abs().max().item<double>();
   }
 }
 
