@@ -12,7 +12,9 @@ DecoderHead parse_decoder_head(const std::string& name) {
   if (name == "plain") return DecoderHead::kPlain;
   if (name == "composite") return DecoderHead::kComposite;
   if (name == "flow") return DecoderHead::kFlow;
-  throw std::invalid_argument("decoder head must be plain, composite or flow, not '" + name + "'");
+  if (name == "action") return DecoderHead::kAction;
+  throw std::invalid_argument("decoder head must be plain, composite, flow or action, not '" +
+                              name + "'");
 }
 
 std::string to_string(DecoderHead head) {
@@ -23,6 +25,8 @@ std::string to_string(DecoderHead head) {
       return "composite";
     case DecoderHead::kFlow:
       return "flow";
+    case DecoderHead::kAction:
+      return "action";
   }
   return "?";
 }
@@ -35,6 +39,8 @@ int decoder_head_channels(DecoderHead head) {
       return 4;
     case DecoderHead::kFlow:
       return 7;
+    case DecoderHead::kAction:
+      return 7 + kActionLayers;
   }
   return 3;
 }
@@ -43,7 +49,9 @@ torch::jit::Module build_output_head(DecoderHead head,
                                      const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
   torch::jit::Module m("__torch__.foresight.OutputHead", cu, /*shouldMangle=*/true);
   m.register_attribute("training", c10::BoolType::get(), true);
-  m.register_attribute("kind", c10::IntType::get(), static_cast<int64_t>(head));
+  // The action head's frame under its layer is the flow head's.
+  const DecoderHead kind = head == DecoderHead::kAction ? DecoderHead::kFlow : head;
+  m.register_attribute("kind", c10::IntType::get(), static_cast<int64_t>(kind));
   m.define(model_script("output_head"));
   return m;
 }
@@ -52,11 +60,31 @@ void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64
   if (head == DecoderHead::kPlain) return;
   at::NoGradGuard no_grad;
   bias[3].fill_(-3.0);
-  if (head == DecoderHead::kFlow) {
+  if (head == DecoderHead::kFlow || head == DecoderHead::kAction) {
     weight.narrow(out_axis, 4, 2).zero_();
     bias.narrow(0, 4, 2).zero_();
     bias[6].fill_(-3.0);
   }
+  // Layers half opaque: while they do not move (displacement 0) they are the base frame, like
+  // what they cover, so the start is still copy-last, and the displacement's gradient is strong.
+  if (head == DecoderHead::kAction) bias.narrow(0, 7, kActionLayers).fill_(0.0);
+}
+
+torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim,
+                                      const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
+  const bool active = head == DecoderHead::kAction;
+  torch::jit::Module m(
+      std::string("__torch__.foresight.") + (active ? "ActionLayer" : "NoActionLayer"), cu,
+      /*shouldMangle=*/true);
+  m.register_attribute("training", c10::BoolType::get(), true);
+  if (active) {
+    m.register_parameter("weight", at::zeros({2, 2 * cond_dim}), false);
+    m.register_parameter("bias", at::zeros({2}), false);
+    m.register_attribute("n_layers", c10::IntType::get(), int64_t{kActionLayers});
+    m.register_attribute("gain", c10::FloatType::get(), kActionGain);
+  }
+  m.define(model_script(active ? "action_layer" : "no_action_layer"));
+  return m;
 }
 
 }  // namespace foresight

@@ -14,6 +14,7 @@ void PoseConfig::validate() const {
   require(f_dim > 0 && l_dim > 0 && n_dim > 0 && d_out > 0, "f_dim/l_dim/n_dim/d_out",
           "must be > 0");
   require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
+  require(decoder != DecoderHead::kAction, "decoder", "action is for SVG models (no actions here)");
 }
 
 #define FORESIGHT_POSE_FIELDS(X) \

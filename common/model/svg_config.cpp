@@ -29,6 +29,8 @@ void SvgConfig::validate() const {
   require(cond_std.size() == cond_mean.size(), "cond_std",
           "must have as many numbers as cond_mean");
   for (double s : cond_std) require(s > 0, "cond_std", "must be > 0");
+  require(decoder != DecoderHead::kAction || cond_dim > 0, "decoder",
+          "action needs conditions (cond_dim > 0)");
 }
 
 // One field per line: clang-format does not settle on a layout for X-macro lists.

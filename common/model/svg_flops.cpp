@@ -1,5 +1,7 @@
 #include "common/model/svg_flops.hpp"
 
+#include "common/model/output_head.hpp"
+
 namespace foresight {
 namespace {
 
@@ -24,7 +26,7 @@ SvgMacs count_svg_macs(const SvgConfig& c) {
   m.decoder = conv(c.g_dim, w4, 1, 4) + conv(2 * w4, w4, 3, 8) + conv(w4, w4, 3, 8) +
               conv(w4, w3, 3, 8) + conv(2 * w3, w3, 3, 16) + conv(w3, w3, 3, 16) +
               conv(w3, w2, 3, 16) + conv(2 * w2, w2, 3, 32) + conv(w2, w1, 3, 32) +
-              conv(2 * w1, w1, 3, 64) + conv(w1, c.channels, 3, 64);
+              conv(2 * w1, w1, 3, 64) + conv(w1, decoder_head_channels(c.decoder), 3, 64);
   m.lstms = lstm(c.g_dim + c.z_dim + c.cond_dim, c.rnn_size, c.g_dim, c.predictor_layers) +
             lstm(c.g_dim, c.rnn_size, 2 * c.z_dim, c.posterior_layers) +
             (c.learned_prior ? lstm(c.g_dim, c.rnn_size, 2 * c.z_dim, c.prior_layers) : 0);

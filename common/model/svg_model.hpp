@@ -37,9 +37,11 @@ class SvgModel {
   State init_state(int64_t batch);
   std::pair<at::Tensor, std::vector<at::Tensor>> encode(const at::Tensor& x);
   // x_base [B, 3, H, W]: the frame the skips come from, which the composite and flow heads keep
-  // or warp (the plain head ignores it); see svg.torchscript.
+  // or warp (the plain head ignores it); cond [B, C] the condition that led to the predicted
+  // frame, cond_base x_base's own condition row (both used by the action head only); see
+  // svg.torchscript.
   at::Tensor decode(const at::Tensor& h, const std::vector<at::Tensor>& skips,
-                    const at::Tensor& x_base);
+                    const at::Tensor& x_base, const at::Tensor& cond, const at::Tensor& cond_base);
   // (mu, logvar, state')
   std::tuple<at::Tensor, at::Tensor, State> posterior(const at::Tensor& h_target, const State& s);
   std::tuple<at::Tensor, at::Tensor, State> prior(const at::Tensor& h_prev, const State& s);

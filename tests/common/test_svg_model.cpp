@@ -7,6 +7,7 @@
 
 #include "common/metrics/image_metrics.hpp"
 #include "common/model/svg_model.hpp"
+#include "support/test_support.hpp"
 
 namespace foresight {
 namespace {
@@ -27,8 +28,10 @@ class SvgHeads : public ::testing::TestWithParam<DecoderHead> {};
 TEST_P(SvgHeads, EncodeDecodeShapes) {
   at::manual_seed(0);
   auto model = SvgModel::create(small_config(false, GetParam()));
+  testing::move_action_layer(model);
   model.train(false);
   auto x = at::rand({3, 3, 64, 64});
+  auto cond = at::randn({3, 7}), cond_base = at::randn({3, 7});
   auto [h, skips] = model.encode(x);
   EXPECT_EQ(h.sizes(), (std::vector<int64_t>{3, 16}));
   ASSERT_EQ(skips.size(), 4u);
@@ -37,7 +40,7 @@ TEST_P(SvgHeads, EncodeDecodeShapes) {
   EXPECT_EQ(skips[2].sizes(), (std::vector<int64_t>{3, 32, 16, 16}));
   EXPECT_EQ(skips[3].sizes(), (std::vector<int64_t>{3, 64, 8, 8}));
   EXPECT_LE(h.abs().max().item<float>(), 1.0f);  // tanh output
-  auto y = model.decode(h, skips, x);
+  auto y = model.decode(h, skips, x, cond, cond_base);
   EXPECT_EQ(y.sizes(), x.sizes());
   EXPECT_GE(y.min().item<float>(), 0.0f);
   EXPECT_LE(y.max().item<float>(), 1.0f);
@@ -45,12 +48,12 @@ TEST_P(SvgHeads, EncodeDecodeShapes) {
 
 INSTANTIATE_TEST_SUITE_P(Heads, SvgHeads,
                          ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
-                                           DecoderHead::kFlow),
+                                           DecoderHead::kFlow, DecoderHead::kAction),
                          [](const auto& info) { return to_string(info.param); });
 
-// An untrained composite or flow head copies the previous frame (it learns what to change from
-// copy-last), where the plain head paints a grey-ish picture.
-TEST(SvgModel, CompositeAndFlowHeadsStartFromThePreviousFrame) {
+// An untrained composite, flow or action head copies the previous frame (it learns what to change
+// from copy-last), where the plain head paints a grey-ish picture.
+TEST(SvgModel, CompositeFlowAndActionHeadsStartFromThePreviousFrame) {
   at::NoGradGuard no_grad;
   auto x_prev = at::rand({2, 3, 64, 64});
   auto psnr_to_prev = [&](DecoderHead head) {
@@ -58,10 +61,14 @@ TEST(SvgModel, CompositeAndFlowHeadsStartFromThePreviousFrame) {
     auto model = SvgModel::create(small_config(false, head));
     model.train(false);
     auto [h, skips] = model.encode(at::rand({2, 3, 64, 64}));
-    return psnr_per_image(model.decode(h, skips, x_prev), x_prev).mean().item<double>();
+    auto cond = at::randn({2, 7});
+    return psnr_per_image(model.decode(h, skips, x_prev, cond, at::randn({2, 7})), x_prev)
+        .mean()
+        .item<double>();
   };
   EXPECT_GT(psnr_to_prev(DecoderHead::kComposite), 30.0);
   EXPECT_GT(psnr_to_prev(DecoderHead::kFlow), 30.0);
+  EXPECT_GT(psnr_to_prev(DecoderHead::kAction), 30.0);
   EXPECT_LT(psnr_to_prev(DecoderHead::kPlain), 15.0);
 }
 
@@ -80,11 +87,51 @@ TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   bias[5].fill_(-2.0);    // flow y = -2 pixels
   auto x_prev = at::rand({1, 3, 64, 64});
   auto [h, skips] = model.encode(x_prev);
-  auto y = model.decode(h, skips, x_prev);
+  auto cond = at::zeros({1, 7});
+  auto y = model.decode(h, skips, x_prev, cond, cond);
   // y[r][c] = x_prev[r - 2][c + 1] away from the borders.
   auto inner = y.slice(2, 2, 64).slice(3, 0, 63);
   auto shifted = x_prev.slice(2, 0, 62).slice(3, 1, 64);
   EXPECT_LT((inner - shifted).abs().max().item<float>(), 1e-5f);
+}
+
+// The action layers move the base frame by fractions of a displacement, a linear function of the
+// two conditions: with the last layer's mask at 1 everywhere, the output is the base shifted by it.
+TEST(SvgModel, ActionLayerMovesTheBaseByTheDisplacementTheConditionsGive) {
+  at::NoGradGuard no_grad;
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(false, DecoderHead::kAction));
+  model.train(false);
+  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
+  last.attr("weight").toTensor().zero_();
+  auto bias = last.attr("bias").toTensor();
+  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
+  bias[7 + kActionLayers - 1].fill_(100.0);  // the gripper's layer (fraction 1) covers everything
+  auto layer = model.module().attr("mover").toModule();
+  auto w = layer.attr("weight").toTensor();  // [2, 2 * 7]: (x, y) from [cond, cond_base]
+  w[0][0].fill_(3.0 / kActionGain);          // x: 3 pixels per unit of cond[0]...
+  w[0][7].fill_(-3.0 / kActionGain);         // ...minus the same of cond_base[0]
+  w[1][1].fill_(-2.0 / kActionGain);         // y: -2 pixels per unit of cond[1]
+  auto x_base = at::rand({1, 3, 64, 64});
+  auto [h, skips] = model.encode(x_base);
+  auto cond = at::zeros({1, 7}), cond_base = at::zeros({1, 7});
+  cond[0][0] = 1.0;  // dx = 3 * (1 - 1/3) = 2 pixels
+  cond_base[0][0] = 1.0 / 3.0;
+  cond[0][1] = 0.5;  // dy = -1 pixel
+  auto y = model.decode(h, skips, x_base, cond, cond_base);
+  // y[r][c] = x_base[r + 1][c - 2] away from the borders.
+  auto inner = y.slice(2, 0, 63).slice(3, 2, 64);
+  auto moved = x_base.slice(2, 1, 64).slice(3, 0, 62);
+  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  // The same position at both ends and no action: nothing moves.
+  auto still = model.decode(h, skips, x_base, cond_base, cond_base);
+  EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(SvgConfig, TheActionHeadNeedsConditions) {
+  SvgConfig c = small_config(false, DecoderHead::kAction);
+  c.cond_dim = 0;
+  EXPECT_THROW(c.validate(), std::invalid_argument);
 }
 
 // The predictor sees standardised conditions: a model with statistics fed raw conditions equals

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/model/svg_model.hpp"
 #include "common/world/dataset_writer.hpp"
 
 namespace foresight::testing {
@@ -53,6 +54,18 @@ const fs::path& tiny_dataset() {
     return dir;
   }();
   return root;
+}
+
+}  // namespace foresight::testing
+
+namespace foresight::testing {
+
+void move_action_layer(SvgModel& model, double std) {
+  if (model.config().decoder != DecoderHead::kAction) return;
+  at::NoGradGuard no_grad;
+  auto layer = model.module().attr("mover").toModule();
+  layer.attr("weight").toTensor().normal_(0.0, std / kActionGain);
+  layer.attr("bias").toTensor().normal_(0.0, std / kActionGain);
 }
 
 }  // namespace foresight::testing

@@ -17,3 +17,16 @@ namespace foresight::testing {
 const std::filesystem::path& tiny_dataset();
 
 }  // namespace foresight::testing
+
+namespace foresight {
+class SvgModel;
+}
+
+namespace foresight::testing {
+
+// Gives an `action` head's layer random displacement weights (normal, `std` pixels per unit of a
+// standardised condition), so that tests exercise the move an untrained layer does not make.
+// Does nothing for the other heads.
+void move_action_layer(SvgModel& model, double std = 2.0);
+
+}  // namespace foresight::testing

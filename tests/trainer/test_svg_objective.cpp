@@ -3,10 +3,12 @@
 // every decoder head; teacher forcing 0 feeds the model's own predictions back.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "support/test_support.hpp"
 #include "trainer/losses/losses.hpp"
 #include "trainer/train/svg_objective.hpp"
 
@@ -35,8 +37,9 @@ SvgLoss step_by_step_loss(SvgModel& m, const at::Tensor& x, const at::Tensor& co
   for (int64_t i = 1; i < T; ++i) {
     at::Tensor x_in = feed_back && i - 1 >= m.config().n_past ? x_pred : x[i - 1];
     auto h_in = m.encode(x_in).first;
-    at::Tensor x_base =
-        m.config().last_frame_skip ? x_in : x[std::min<int64_t>(i - 1, m.config().n_past - 1)];
+    const int64_t base =
+        m.config().last_frame_skip ? i - 1 : std::min<int64_t>(i - 1, m.config().n_past - 1);
+    at::Tensor x_base = m.config().last_frame_skip ? x_in : x[base];
     auto skips = m.encode(x_base).second;
     auto [mu, logvar, s1] = m.posterior(m.encode(x[i]).first, state);
     auto [mu_p, logvar_p, s2] = m.prior(h_in, s1);
@@ -44,7 +47,7 @@ SvgLoss step_by_step_loss(SvgModel& m, const at::Tensor& x, const at::Tensor& co
     auto [h_pred, s3] = m.predict_step(h_in, z, cond[i - 1], s2);
     state = s3;
     kld = kld + kl_gaussian(mu, logvar, mu_p, logvar_p);
-    x_pred = m.decode(h_pred, skips, x_base);
+    x_pred = m.decode(h_pred, skips, x_base, cond[i - 1], cond[base]);
     mse_sum = mse_sum + mse(x_pred, x[i]);
   }
   return {mse_sum + beta * kld, mse_sum, kld};
@@ -55,6 +58,7 @@ class SvgObjective : public ::testing::TestWithParam<DecoderHead> {};
 TEST_P(SvgObjective, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
   at::manual_seed(0);
   SvgModel model = SvgModel::create(toy_config(GetParam()));
+  testing::move_action_layer(model);
   model.train(false);  // BatchNorm on running statistics: batching must not change the numbers
   at::Tensor x = at::rand({5, 2, 3, 64, 64}), cond = at::rand({5, 2, 7});
   at::Generator g1 = at::detail::createCPUGenerator(7), g2 = at::detail::createCPUGenerator(7);
@@ -63,6 +67,23 @@ TEST_P(SvgObjective, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
   EXPECT_NEAR(batched.mse.item<double>(), stepped.mse.item<double>(), 1e-6);
   EXPECT_NEAR(batched.kld.item<double>(), stepped.kld.item<double>(), 1e-5);
   EXPECT_NEAR(batched.loss.item<double>(), stepped.loss.item<double>(), 1e-5);
+  // and the same gradients, parameter by parameter (the action layer's included)
+  auto gradients = [&](const at::Tensor& loss) {
+    std::vector<at::Tensor> params = model.parameters();
+    return torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false,
+                                 /*create_graph=*/false, /*allow_unused=*/true);
+  };
+  std::vector<at::Tensor> gb = gradients(batched.loss), gs = gradients(stepped.loss);
+  ASSERT_EQ(gb.size(), gs.size());
+  int compared = 0;
+  for (size_t i = 0; i < gb.size(); ++i) {
+    ASSERT_EQ(gb[i].defined(), gs[i].defined()) << "parameter " << i;
+    if (!gb[i].defined()) continue;
+    const double scale = gs[i].abs().max().item<double>();
+    EXPECT_LE((gb[i] - gs[i]).abs().max().item<double>(), 1e-4 * scale + 1e-7) << "parameter " << i;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
 }
 
 TEST_P(SvgObjective, WithoutTeacherForcingThePredictionsAreFedBack) {
@@ -70,6 +91,7 @@ TEST_P(SvgObjective, WithoutTeacherForcingThePredictionsAreFedBack) {
   SvgConfig c = toy_config(GetParam());
   c.last_frame_skip = true;  // skips and head from the input frame: the fed-back one shows
   SvgModel model = SvgModel::create(c);
+  testing::move_action_layer(model);
   model.train(false);
   if (GetParam() == DecoderHead::kPlain) {
     // An untrained plain decoder paints ~sigmoid(bias) whatever its input: give it a say.
@@ -94,7 +116,7 @@ TEST_P(SvgObjective, WithoutTeacherForcingThePredictionsAreFedBack) {
 
 INSTANTIATE_TEST_SUITE_P(Heads, SvgObjective,
                          ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
-                                           DecoderHead::kFlow),
+                                           DecoderHead::kFlow, DecoderHead::kAction),
                          [](const auto& info) { return to_string(info.param); });
 
 }  // namespace

@@ -46,7 +46,7 @@ struct TrainConfig {
   int g_dim = 128, z_dim = 64, rnn_size = 256;
   int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
   bool last_frame_skip = false;
-  std::string decoder = "flow";      // output head, both families: plain | composite | flow
+  std::string decoder = "action";    // output head: plain | composite | flow | action (svg)
   bool normalize_conditions = true;  // svg: standardise actions/positions (train split statistics)
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;

@@ -47,7 +47,8 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
 
   at::Tensor x_prev_pred;  // previous prediction [B, 3, H, W] (sequential path)
   std::vector<at::Tensor> skip = frame_skips(skips_all, T, B, 0);
-  at::Tensor base = x[0];  // the frame `skip` comes from: the output head keeps or warps it
+  at::Tensor base = x[0];          // the frame `skip` comes from: the output head keeps or warps it
+  at::Tensor base_cond = cond[0];  // its condition row (the action head moves from it)
   for (int64_t i = 1; i < T; ++i) {
     at::Tensor h_in;
     at::Tensor x_in = x[i - 1];  // the frame the step starts from
@@ -80,8 +81,9 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     if (cfg.last_frame_skip || i - 1 < n_past) {
       skip = in_skips;
       base = x_in;
+      base_cond = cond[i - 1];
     }
-    x_prev_pred = model.decode(h_pred, skip, base);
+    x_prev_pred = model.decode(h_pred, skip, base, cond[i - 1], base_cond);
     mse_sum = mse_sum + mse(x_prev_pred, x[i]);
   }
   if (all_forced) {
@@ -93,7 +95,8 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     at::Tensor idx_t = at::tensor(idx, at::kLong).to(x.device());
     at::Tensor preds =
         model.decode(at::stack(h_preds).flatten(0, 1), select_skips(skips_all, T, B, idx_t),
-                     x.index_select(0, idx_t).flatten(0, 1));
+                     x.index_select(0, idx_t).flatten(0, 1), cond.narrow(0, 0, T - 1).flatten(0, 1),
+                     cond.index_select(0, idx_t).flatten(0, 1));
     at::Tensor target = x.narrow(0, 1, T - 1).flatten(0, 1);
     // Sum over frames of the per-frame mean: the per-frame means are equal-sized, so this is the
     // overall mean times the number of frames.
