@@ -9,6 +9,7 @@
 // clang-format on
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
@@ -54,6 +55,11 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   const bool pose = resume_dir ? checkpoint_family(*resume_dir / kLastCheckpoint) == "pose"
                                : requested.model == "pose";
   std::unique_ptr<TrainingFamily> family = pose ? make_pose_family() : make_svg_family();
+  // The scripted methods run as they are written, without the executor's profiling runs and the
+  // optimised graphs that follow them: those switch after a few calls, so a resumed process
+  // would compute its first steps differently from the run it continues (last bits, which Adam
+  // amplifies). Measured no slower here (docs/performance.md).
+  torch::jit::GraphOptimizerEnabledGuard plain_graphs(false);
   TrainConfig cfg = requested;
   std::optional<Checkpoint> resumed;
   if (resume_dir) {
@@ -91,7 +97,8 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   family->start(cfg, device, iteration);
   family->set_training(true);
 
-  torch::optim::Adam optimizer(family->parameters(),
+  const std::vector<at::Tensor> parameters = family->parameters();
+  torch::optim::Adam optimizer(parameters,
                                torch::optim::AdamOptions(cfg.lr).betas({cfg.beta1, 0.999}));
   double best_psnr = -1e30;
   if (resumed) {
@@ -132,7 +139,7 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       optimizer.zero_grad();
       l.loss.backward();
       if (cfg.grad_clip > 0) {
-        torch::nn::utils::clip_grad_norm_(family->parameters(), cfg.grad_clip);
+        torch::nn::utils::clip_grad_norm_(parameters, cfg.grad_clip);
       }
       optimizer.step();
       sum_loss += loss;
