@@ -6,12 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <mutex>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <opencv2/core.hpp>
 
 #include "common/dataset/dataset_format.hpp"
 #include "common/dataset/sequence_reader.hpp"
@@ -43,7 +39,7 @@ std::array<float, N> floats(const TfExample& ex, const std::string& key) {
     throw std::runtime_error("key '" + key + "' has " + std::to_string(f.floats.size()) +
                              " floats, expected " + std::to_string(N));
   }
-  std::array<float, N> out;
+  std::array<float, N> out{};
   std::copy(f.floats.begin(), f.floats.end(), out.begin());
   return out;
 }

@@ -4,14 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <exception>
-#include <fstream>
-#include <mutex>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <opencv2/core.hpp>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "common/dataset/dataset_format.hpp"

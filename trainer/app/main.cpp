@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "common/dataset/sequence_reader.hpp"
+#include "common/util/allocator.hpp"
 #include "common/util/exit_codes.hpp"
 #include "common/util/logging.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
@@ -14,6 +15,7 @@
 #include "trainer/train/trainer.hpp"
 
 int main(int argc, char** argv) {
+  foresight::keep_tensor_memory_in_the_heap();
   CLI::App app{
       "foresight: action-conditioned video prediction (synthetic data, training, evaluation, "
       "export, robot simulator)"};
