@@ -130,4 +130,26 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+std::string printable_text(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size() && out.size() < max_bytes) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (c >= 0x80 && i + len <= text.size() && is_valid_utf8(text.substr(i, len))) {
+      out.append(text.substr(i, len));
+    } else if (c >= 0x20 && c < 0x7F) {
+      out.push_back(static_cast<char>(c));
+      len = 1;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+      len = 1;
+    }
+    i += len;
+  }
+  if (i < text.size()) out += "...";
+  return out;
+}
+
 }  // namespace foresight

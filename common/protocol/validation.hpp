@@ -15,4 +15,8 @@ void validate(const Message& body);
 // Returns true when `text` is well-formed UTF-8 (no overlongs, surrogates or values > U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// Text a peer sent, fit for one log line: control bytes (newlines, escapes) and bytes that are not
+// UTF-8 written as \xNN, valid UTF-8 kept; cut to about max_bytes with "..." at the end.
+std::string printable_text(std::string_view text, std::size_t max_bytes);
+
 }  // namespace foresight

@@ -28,12 +28,9 @@ std::string peer_name(const asio::ip::tcp::endpoint& ep) {
          std::to_string(ep.port());
 }
 
-// Error text that is valid UTF-8 and short, whatever the client sent.
-std::string safe_text(std::string text) {
-  if (text.size() > kMaxErrorText) text.resize(kMaxErrorText);
-  while (!text.empty() && !is_valid_utf8(text)) text.pop_back();
-  return text;
-}
+// Text from the peer (its name, its error messages, our decoders' messages quoting its bytes) as
+// one log line: short, valid UTF-8, control bytes escaped.
+std::string safe_text(const std::string& text) { return printable_text(text, kMaxErrorText); }
 
 double seconds(std::chrono::milliseconds ms) { return ms.count() / 1000.0; }
 

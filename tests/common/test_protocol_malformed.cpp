@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/protocol/binary_codec.hpp"
+#include "common/protocol/validation.hpp"
 #include "test_protocol_samples.hpp"
 
 namespace foresight {
@@ -208,6 +209,24 @@ TEST(ProtocolMalformed, MetadataMustBeAShallowJsonObject) {
       ErrorCode::malformed_payload, "deeper");
   const std::vector<uint8_t> ok = metadata("{\"action_dim\": 4}");
   EXPECT_EQ(std::get<Metadata>(decode(ok.data(), ok.size()).body).model["action_dim"], 4);
+}
+
+}  // namespace
+}  // namespace foresight
+
+namespace foresight {
+namespace {
+
+// What a peer sends reaches the log as one line of our own text: no newline or terminal escape
+// of theirs, no byte that is not UTF-8, and not more than about the limit.
+TEST(PrintableText, EscapesControlAndNonUtf8BytesAndKeepsUtf8) {
+  EXPECT_EQ(printable_text("robot-7", 300), "robot-7");
+  EXPECT_EQ(printable_text("a\nb\r\x1b[31mc\x7f", 300), "a\\x0ab\\x0d\\x1b[31mc\\x7f");
+  EXPECT_EQ(printable_text("caf\xc3\xa9 \xe2\x82\xac", 300), "caf\xc3\xa9 \xe2\x82\xac");
+  EXPECT_EQ(printable_text("\xf9W\xd6\xc3", 300), "\\xf9W\\xd6\\xc3");  // libpng's kind of bytes
+  EXPECT_EQ(printable_text(std::string(1000, 'x'), 10), std::string(10, 'x') + "...");
+  EXPECT_TRUE(is_valid_utf8(printable_text("\xed\xa0\x80\xc0\xaf", 300)));  // surrogate, overlong
+  EXPECT_EQ(printable_text(std::string("a\0b", 3), 300), "a\\x00b");
 }
 
 }  // namespace
