@@ -10,6 +10,7 @@
 #include <torch/optim/adam.h>
 
 #include "bench_support.hpp"
+#include "common/util/allocator.hpp"
 #include "trainer/train/svg_objective.hpp"
 
 namespace foresight {
@@ -45,8 +46,9 @@ void BM_TrainIteration(benchmark::State& state) {
   auto c = at::rand({kFrames, kBatch, 7}).to(device);
   auto tf = at::full({kBatch}, forced, at::kBool);
   at::Generator gen = at::detail::createCPUGenerator(1);
-  // As the trainer runs it (trainer.cpp): scripted methods without the executor's optimised graphs.
-  torch::jit::GraphOptimizerEnabledGuard plain_graphs(false);
+  // As the trainer runs it (trainer.cpp): scripted methods without the executor's optimised
+  // graphs; argument 2 = 1 measures LibTorch's default (profiling, then optimised graphs).
+  torch::jit::GraphOptimizerEnabledGuard graphs(state.range(2) != 0);
   auto iteration = [&] {
     SvgLoss l = svg_loss(model, x, c, tf, 1e-4, gen);
     adam.zero_grad();
@@ -59,12 +61,14 @@ void BM_TrainIteration(benchmark::State& state) {
   state.counters["sequences_per_s"] =
       benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
 }
-// Args: device (0 cpu, 1 cuda), teacher forced (1) or feeding back predictions (0).
+// Args: device (0 cpu, 1 cuda), teacher forced (1) or feeding back predictions (0), the
+// executor's optimised graphs (0: off, as the trainer; 1: LibTorch's default).
 BENCHMARK(BM_TrainIteration)
-    ->Args({0, 1})
-    ->Args({0, 0})
-    ->Args({1, 1})
-    ->Args({1, 0})
+    ->Args({0, 1, 0})
+    ->Args({0, 0, 0})
+    ->Args({0, 1, 1})
+    ->Args({1, 1, 0})
+    ->Args({1, 0, 0})
     ->Unit(benchmark::kMillisecond)
     ->MinTime(10);
 
@@ -97,4 +101,11 @@ BENCHMARK(BM_Evaluate)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(5
 }  // namespace
 }  // namespace foresight
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  foresight::keep_tensor_memory_in_the_heap();  // as foresight's main does
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

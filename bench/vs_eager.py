@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Foresight against a plain PyTorch eager loop of the same network, side by side in one run.
+
+Interleaves, for ROUNDS rounds: the C++ training iteration (bench_training, paper preset, batch
+12, 2 + 10 frames, teacher-forced), the eager one (bench/eager_svg.py on the same weights), the
+C++ edge step through both runtimes (bench_inference, batch 1) and the eager step; then prints
+the median of each and the ratios (> 1: Foresight is faster). Same threads on both sides.
+
+  /usr/bin/python3 bench/vs_eager.py build [--rounds 2] [--threads 2]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def gbench(binary, filt, threads):
+    env = dict(os.environ, FORESIGHT_THREADS=str(threads))
+    out = subprocess.run([binary, f"--benchmark_filter={filt}", "--benchmark_format=json"],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    runs = json.loads(out)["benchmarks"]
+    if any("error_message" in r for r in runs):
+        raise SystemExit(f"{binary} {filt}: {runs[0].get('error_message')}")
+    return runs
+
+
+def eager(model, threads, *args):
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([sys.executable, os.path.join(here, "eager_svg.py"), model,
+                          "--threads", str(threads), *args],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("build", help="the CMake build folder (bench/ inside)")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=30, help="eager edge steps per round")
+    args = ap.parse_args()
+    training = os.path.join(args.build, "bench", "bench_training")
+    inference = os.path.join(args.build, "bench", "bench_inference")
+    # bench_inference exports the full-size model (random weights) here on its first run.
+    model = os.path.join(tempfile.gettempdir(), "foresight-bench", "svg.pt")
+
+    rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step")}
+    for r in range(args.rounds):
+        for run in gbench(inference, "BM_EdgeStep", args.threads):
+            key = "cpp_lite" if "lite" in run["name"] else "cpp_full"
+            rows[key].append(run["p50_ms"])
+        if r == 0:
+            print(json.dumps({"parity": eager(model, args.threads, "--check")}), flush=True)
+        rows["eager_step"].append(eager(model, args.threads, "--step", str(args.steps))["step_p50_ms"])
+        run = gbench(training, "BM_TrainIteration/0/1/0/", args.threads)[0]
+        rows["cpp_train"].append(run["sequences_per_s"])
+        rows["eager_train"].append(eager(model, args.threads, "--train", "1")["train_seq_per_s"])
+        print(json.dumps({"round": r + 1, **{k: v[-1] for k, v in rows.items()}}), flush=True)
+
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"\n| | Foresight | plain PyTorch eager, same net | ratio |\n|---|---|---|---|")
+    print(f"| training iteration, batch 12, 2 + 10 frames, teacher-forced | "
+          f"{med['cpp_train']:.3f} seq/s | {med['eager_train']:.3f} seq/s | "
+          f"**{med['cpp_train'] / med['eager_train']:.2f}x** |")
+    for key, label in (("cpp_full", "full runtime `.pt`"), ("cpp_lite", "lite runtime `.ptl`")):
+        print(f"| edge step, batch 1, {label} (p50) | {med[key]:.1f} ms | "
+              f"{med['eager_step']:.1f} ms | **{med['eager_step'] / med[key]:.2f}x** |")
+    print(f"\n{args.rounds} rounds, medians; {args.threads} threads each side.")
+
+
+if __name__ == "__main__":
+    main()
