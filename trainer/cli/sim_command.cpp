@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/metrics/image_metrics.hpp"
+#include "common/model/model_metadata.hpp"
 #include "common/protocol/binary_codec.hpp"
 #include "common/protocol/endpoint.hpp"
 #include "common/util/atomic_file.hpp"
@@ -157,12 +158,13 @@ class Simulation {
         }
         if (const auto* meta = std::get_if<Metadata>(&m.body)) {
           const nlohmann::json& model = meta->model;
-          shape_.condition_kind = model.value("condition_kind", std::string("telemetry"));
-          shape_.width = model.value("image_size", 64);
-          shape_.height =
-              model.value("image_height", 0) > 0 ? model.value("image_height", 0) : shape_.width;
-          shape_.action_dim = model.value("action_dim", 4);
-          shape_.position_dim = model.value("position_dim", 3);
+          // The model file's metadata, read by its one definition (model_metadata.hpp).
+          const auto about = model.get<ModelMetadata>();
+          shape_.condition_kind = about.condition_kind;
+          shape_.width = about.frame_width();
+          shape_.height = about.frame_height();
+          shape_.action_dim = about.action_dim;
+          shape_.position_dim = about.position_dim;
           if (model.contains("stream")) samples_ = model["stream"].value("samples", 1);
           if (shape_.condition_kind == "pose" && opt_.plan > 0) {
             throw std::runtime_error(
