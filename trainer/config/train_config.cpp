@@ -137,7 +137,7 @@ TrainConfig svg_preset(const std::string& name) {
   c.preset = name;
   if (name == "paper") return c;
   if (name == "tiny") {
-    // Sized to train on 2 CPU cores in about 10 minutes (docs/training.md has the measurement).
+    // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md: 842 s, action head).
     c.width = 0.125;
     c.g_dim = 64;
     c.z_dim = 16;
