@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "common/model/svg_model.hpp"  // model_script
+#include "common/model/script_module.hpp"
 
 namespace foresight {
 
@@ -47,8 +47,7 @@ int decoder_head_channels(DecoderHead head) {
 
 torch::jit::Module build_output_head(DecoderHead head,
                                      const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
-  torch::jit::Module m("__torch__.foresight.OutputHead", cu, /*shouldMangle=*/true);
-  m.register_attribute("training", c10::BoolType::get(), true);
+  torch::jit::Module m = make_script_module(cu, "OutputHead");
   // The action head's frame under its layer is the flow head's.
   const DecoderHead kind = head == DecoderHead::kAction ? DecoderHead::kFlow : head;
   m.register_attribute("kind", c10::IntType::get(), static_cast<int64_t>(kind));
@@ -73,10 +72,7 @@ void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64
 torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim,
                                       const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
   const bool active = head == DecoderHead::kAction;
-  torch::jit::Module m(
-      std::string("__torch__.foresight.") + (active ? "ActionLayer" : "NoActionLayer"), cu,
-      /*shouldMangle=*/true);
-  m.register_attribute("training", c10::BoolType::get(), true);
+  torch::jit::Module m = make_script_module(cu, active ? "ActionLayer" : "NoActionLayer");
   if (active) {
     m.register_parameter("weight", at::zeros({2, 2 * cond_dim}), false);
     m.register_parameter("bias", at::zeros({2}), false);

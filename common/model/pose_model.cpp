@@ -5,32 +5,24 @@
 #include <cmath>
 #include <memory>
 
-#include "common/model/svg_model.hpp"  // model_script
+#include "common/model/script_module.hpp"
 
 namespace foresight {
 namespace {
 
 using torch::jit::Module;
 
-enum Activation : int64_t { kNone = 0, kLeakyRelu = 1, kSigmoid = 3 };
-
 struct PoseBuilder {
   std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
 
-  Module make(const std::string& type) {
-    Module m("__torch__.foresight." + type, cu, /*shouldMangle=*/true);
-    m.register_attribute("training", c10::BoolType::get(), true);
-    return m;
-  }
+  Module make(const std::string& type) { return make_script_module(cu, type); }
 
   // k x k conv in -> out; groups == in == out makes it depthwise.
   Module conv(int64_t in, int64_t out, int64_t k, Activation act, int64_t groups = 1) {
     Module m = make("PoseConv");
     const int64_t fan_in = in / groups * k * k;
-    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    m.register_parameter("weight", at::empty({out, in / groups, k, k}).uniform_(-bound, bound),
-                         false);
-    m.register_parameter("bias", at::empty({out}).uniform_(-bound, bound), false);
+    m.register_parameter("weight", uniform_init({out, in / groups, k, k}, fan_in), false);
+    m.register_parameter("bias", uniform_init({out}, fan_in), false);
     m.register_attribute("padding", c10::IntType::get(), k / 2);
     m.register_attribute("groups", c10::IntType::get(), groups);
     m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));

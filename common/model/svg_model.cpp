@@ -11,20 +11,12 @@ namespace {
 
 using torch::jit::Module;
 
-enum Activation : int64_t { kNone = 0, kLeakyRelu = 1, kTanh = 2, kSigmoid = 3 };
-
 struct Builder {
   std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
 
-  Module make(const std::string& type) {
-    Module m("__torch__.foresight." + type, cu, /*shouldMangle=*/true);
-    m.register_attribute("training", c10::BoolType::get(), true);
-    return m;
-  }
-
-  static at::Tensor uniform(std::vector<int64_t> shape, int64_t fan_in) {
-    double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    return at::empty(shape).uniform_(-bound, bound);
+  Module make(const std::string& type) { return make_script_module(cu, type); }
+  static at::Tensor uniform(const std::vector<int64_t>& shape, int64_t fan_in) {
+    return uniform_init(shape, fan_in);
   }
 
   // conv (k x k) in -> out, or its transpose; optional BatchNorm; activation.

@@ -9,12 +9,10 @@
 #include <tuple>
 #include <vector>
 
+#include "common/model/script_module.hpp"
 #include "common/model/svg_config.hpp"
 
 namespace foresight {
-
-// Returns the embedded TorchScript source `name` (file stem under model/script/).
-std::string model_script(const std::string& name);
 
 // Builds a freshly initialised SVG module on the CPU: convolutions N(0, 0.02), BatchNorm weights
 // N(1, 0.02) and biases 0 (the reference's init_weights); linear and LSTM layers use PyTorch's
