@@ -2,9 +2,12 @@
 // kind of faulty input (answered with ERROR; fatal ones close that client only), silent and
 // stalled clients, disconnects mid-message, tokens, viewers and their bounded queues.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/protocol/json_lines.hpp"
@@ -521,6 +524,38 @@ TEST(TelemetryServer, ImagesLargerThanTheFrameLimitAreRefusedBeforeDecoding) {
   }
   expect_alive(c);
   EXPECT_EQ(h.metrics.frames_in.load(), 0u);
+}
+
+}  // namespace
+}  // namespace foresight
+
+namespace foresight {
+namespace {
+
+// What a peer sends reaches the log as one line of ours, naming the peer by its address: a
+// client name with a newline and a terminal escape cannot forge a second log line.
+TEST(TelemetryServer, LogLinesNameThePeerAndEscapeWhatItSent) {
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  {
+    ServerHarness h;
+    TestClient c(h.port());
+    Envelope evil = hello();
+    std::get<Hello>(evil.body).client_name = "robot\n[info] forged\x1b[2J";
+    c.send(evil);
+    ASSERT_TRUE(c.next_of(MessageType::metadata).has_value());
+  }
+  spdlog::set_default_logger(previous);
+  const std::string log = captured.str();
+  const auto at = log.find("hello from");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line =
+      log.substr(log.rfind('\n', at) + 1, log.find('\n', at) - log.rfind('\n', at) - 1);
+  EXPECT_NE(line.find("127.0.0.1:"), std::string::npos) << line;
+  EXPECT_NE(line.find("robot\\x0a[info] forged\\x1b[2J"), std::string::npos) << line;
+  EXPECT_EQ(log.find("\n[info] forged"), std::string::npos) << log;
 }
 
 }  // namespace
