@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
-#include <cmath>
 #include <memory>
 
 namespace foresight {
@@ -15,9 +14,6 @@ struct Builder {
   std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
 
   Module make(const std::string& type) { return make_script_module(cu, type); }
-  static at::Tensor uniform(const std::vector<int64_t>& shape, int64_t fan_in) {
-    return uniform_init(shape, fan_in);
-  }
 
   // conv (k x k) in -> out, or its transpose; optional BatchNorm; activation.
   Module conv(int64_t in, int64_t out, int64_t k, int64_t padding, bool transposed, bool bn,
@@ -29,7 +25,7 @@ struct Builder {
     int64_t fan_in =
         (transposed ? out : in) * k * k;  // as torch.nn's _calculate_fan_in_and_fan_out
     m.register_parameter("weight", at::normal(0.0, 0.02, shape), false);
-    m.register_parameter("bias", uniform({out}, fan_in), false);
+    m.register_parameter("bias", uniform_init({out}, fan_in), false);
     if (bn) {
       m.register_parameter("bn_weight", at::normal(1.0, 0.02, {out}), false);
       m.register_parameter("bn_bias", at::zeros({out}), false);
@@ -95,20 +91,20 @@ struct Builder {
 
   // Embed + stacked LSTM cells; weights of all layers stacked along dim 0.
   void lstm_core(Module& m, int64_t in, int64_t hidden, int64_t layers) {
-    m.register_parameter("embed_weight", uniform({hidden, in}, in), false);
-    m.register_parameter("embed_bias", uniform({hidden}, in), false);
-    m.register_parameter("w_ih", uniform({layers, 4 * hidden, hidden}, hidden), false);
-    m.register_parameter("w_hh", uniform({layers, 4 * hidden, hidden}, hidden), false);
-    m.register_parameter("b_ih", uniform({layers, 4 * hidden}, hidden), false);
-    m.register_parameter("b_hh", uniform({layers, 4 * hidden}, hidden), false);
+    m.register_parameter("embed_weight", uniform_init({hidden, in}, in), false);
+    m.register_parameter("embed_bias", uniform_init({hidden}, in), false);
+    m.register_parameter("w_ih", uniform_init({layers, 4 * hidden, hidden}, hidden), false);
+    m.register_parameter("w_hh", uniform_init({layers, 4 * hidden, hidden}, hidden), false);
+    m.register_parameter("b_ih", uniform_init({layers, 4 * hidden}, hidden), false);
+    m.register_parameter("b_hh", uniform_init({layers, 4 * hidden}, hidden), false);
     m.register_attribute("n_layers", c10::IntType::get(), layers);
   }
 
   Module lstm(int64_t in, int64_t out, int64_t hidden, int64_t layers) {
     Module m = make("LstmStack");
     lstm_core(m, in, hidden, layers);
-    m.register_parameter("out_weight", uniform({out, hidden}, hidden), false);
-    m.register_parameter("out_bias", uniform({out}, hidden), false);
+    m.register_parameter("out_weight", uniform_init({out, hidden}, hidden), false);
+    m.register_parameter("out_bias", uniform_init({out}, hidden), false);
     m.define(model_script("lstm_stack"));
     return m;
   }
@@ -117,10 +113,10 @@ struct Builder {
                        const SvgConfig& c) {
     Module m = make("GaussianLstm");
     lstm_core(m, in, hidden, layers);
-    m.register_parameter("mu_weight", uniform({out, hidden}, hidden), false);
-    m.register_parameter("mu_bias", uniform({out}, hidden), false);
-    m.register_parameter("logvar_weight", uniform({out, hidden}, hidden), false);
-    m.register_parameter("logvar_bias", uniform({out}, hidden), false);
+    m.register_parameter("mu_weight", uniform_init({out, hidden}, hidden), false);
+    m.register_parameter("mu_bias", uniform_init({out}, hidden), false);
+    m.register_parameter("logvar_weight", uniform_init({out, hidden}, hidden), false);
+    m.register_parameter("logvar_bias", uniform_init({out}, hidden), false);
     m.register_attribute("logvar_min", c10::FloatType::get(), c.logvar_min);
     m.register_attribute("logvar_max", c10::FloatType::get(), c.logvar_max);
     m.define(model_script("gaussian_lstm"));

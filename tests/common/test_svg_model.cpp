@@ -72,15 +72,21 @@ TEST(SvgModel, CompositeFlowAndActionHeadsStartFromThePreviousFrame) {
   EXPECT_LT(psnr_to_prev(DecoderHead::kPlain), 15.0);
 }
 
+// Zeroes the decoder's last weights, so every pixel's head channels are that layer's bias, and
+// returns the bias for the test to set.
+at::Tensor output_is_the_last_bias(SvgModel& model) {
+  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
+  last.attr("weight").toTensor().zero_();
+  return last.attr("bias").toTensor();
+}
+
 // The flow head's warp: a flow of +1 pixel in x samples each pixel's right-hand neighbour.
 TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   at::NoGradGuard no_grad;
   at::manual_seed(0);
   auto model = SvgModel::create(small_config(false, DecoderHead::kFlow));
   model.train(false);
-  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
-  last.attr("weight").toTensor().zero_();
-  auto bias = last.attr("bias").toTensor();
+  at::Tensor bias = output_is_the_last_bias(model);
   bias[3].fill_(-100.0);  // no paint...
   bias[6].fill_(100.0);   // ...and no keep: the output is the warped frame alone
   bias[4].fill_(1.0);     // flow x = +1 pixel
@@ -102,9 +108,7 @@ TEST(SvgModel, ActionLayerMovesTheBaseByTheDisplacementTheConditionsGive) {
   at::manual_seed(0);
   auto model = SvgModel::create(small_config(false, DecoderHead::kAction));
   model.train(false);
-  auto last = model.module().attr("dec").toModule().attr("upc5_1").toModule();
-  last.attr("weight").toTensor().zero_();
-  auto bias = last.attr("bias").toTensor();
+  at::Tensor bias = output_is_the_last_bias(model);
   bias.narrow(0, 7, kActionLayers).fill_(-100.0);
   bias[7 + kActionLayers - 1].fill_(100.0);  // the gripper's layer (fraction 1) covers everything
   auto layer = model.module().attr("mover").toModule();
