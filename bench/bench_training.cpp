@@ -45,7 +45,12 @@ void BM_TrainIteration(benchmark::State& state) {
   auto x = at::rand({kFrames, kBatch, 3, 64, 64}).to(device);
   auto c = at::rand({kFrames, kBatch, 7}).to(device);
   auto tf = at::full({kBatch}, forced, at::kBool);
+  // As the trainer draws it: noise on the model's device, cuDNN's algorithms picked once.
   at::Generator gen = at::detail::createCPUGenerator(1);
+  if (device.is_cuda()) {
+    gen = at::globalContext().defaultGenerator(device);
+    at::globalContext().setBenchmarkCuDNN(true);
+  }
   // As the trainer runs it (trainer.cpp): scripted methods without the executor's optimised
   // graphs; argument 2 = 1 measures LibTorch's default (profiling, then optimised graphs).
   torch::jit::GraphOptimizerEnabledGuard graphs(state.range(2) != 0);

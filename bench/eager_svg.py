@@ -10,6 +10,7 @@ line for line; only the execution differs (Python calling ATen op by op, autogra
   python3 bench/eager_svg.py MODEL.pt --check            # parity with the scripted module
   python3 bench/eager_svg.py MODEL.pt --train N --batch 12 --threads 2   # seq/s, teacher-forced
   python3 bench/eager_svg.py MODEL.pt --step N --threads 2               # ms per edge step
+  python3 bench/eager_svg.py MODEL.pt --train N --device cuda             # on a GPU (torch >= 2.0)
 Prints one JSON line of results.
 """
 import argparse
@@ -236,13 +237,21 @@ def main():
     ap.add_argument("--frames", type=int, default=12, help="n_past + n_future")
     ap.add_argument("--n-past", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda needs torch >= 2.0)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    scripted = torch.jit.load(args.model, map_location="cpu")
+    if args.device != "cpu":
+        # Every tensor the network makes (states, grids, indices) lands on the GPU, as a user's
+        # script with .to(device) everywhere would; cuDNN picks its algorithms once, as the
+        # trainer does.
+        torch.set_default_device(args.device)
+        torch.backends.cudnn.benchmark = True
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+    scripted = torch.jit.load(args.model, map_location=args.device)
     svg = Svg(scripted)
     cond_dim = scripted.cond_mean.numel()
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": args.device}
 
     if args.check:
         x = torch.rand(1, 3, 64, 64)
@@ -266,8 +275,10 @@ def main():
             s = svg.step(x, cond, conds, svg.init_state(1), True, torch.randn(2, 1, svg.z_dim))[1]
             times = []
             for i in range(args.step + 3):
+                sync()
                 t0 = time.perf_counter()
                 svg.step(x, cond, conds, s, False, torch.randn(2, 1, svg.z_dim))
+                sync()
                 if i >= 3:  # as the C++ benchmark: three warm-up steps
                     times.append(time.perf_counter() - t0)
         times.sort()

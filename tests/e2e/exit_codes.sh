@@ -36,6 +36,12 @@ expect 3 edge-corrupt-model "$EDGE" --model "$OUT/corrupt.ptl"
 # A learning rate so large that the second iteration's loss is not finite.
 "$FS" --log-level warn data generate --out "$OUT/data" --train 4 --validate 2 --test 0 \
   --frames 8 --seed 3 > "$OUT/data.log" 2>&1 || e2e_fail "data generate"
+# --device cuda where there is none: a usage error (2) naming the reason, before any work.
+if ! nvidia-smi -L > /dev/null 2>&1; then
+  expect 2 fs-no-cuda "$FS" train --preset tiny --data "$OUT/data" --out "$OUT/nocuda" \
+    --device cuda --epochs 1
+  grep -q "device cuda" "$OUT/fs-no-cuda.log" || e2e_fail "fs-no-cuda: no message naming --device"
+fi
 expect 4 fs-diverged "$FS" train --preset tiny --data "$OUT/data" --out "$OUT/diverged" --epochs 1 \
   --iters-per-epoch 4 --batch-size 2 --val-sequences 2 --width 0.0625 --g-dim 16 --z-dim 4 \
   --rnn-size 16 --n-past 2 --n-future 2 --lr 1e30 --grad-clip 0 --threads 1

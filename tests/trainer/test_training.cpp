@@ -8,6 +8,7 @@
 
 #include "common/util/atomic_file.hpp"
 #include "support/test_support.hpp"
+#include "support/toy_training.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/report/metrics_log.hpp"
 #include "trainer/train/trainer.hpp"
@@ -16,21 +17,7 @@ namespace foresight {
 namespace {
 namespace fs = std::filesystem;
 
-TrainConfig toy_config(const std::string& tag) {
-  TrainConfig c = preset_config("tiny");
-  c.data = testing::tiny_dataset().string();
-  c.out = testing::scratch_dir(tag).string();
-  c.epochs = 1;
-  c.iters_per_epoch = 2;
-  c.batch_size = 4;
-  c.val_sequences = 4;
-  c.threads = 2;
-  c.width = 0.0625;
-  c.g_dim = 16;
-  c.z_dim = 4;
-  c.rnn_size = 16;
-  return c;
-}
+TrainConfig toy_config(const std::string& tag) { return testing::toy_train_config(tag); }
 
 TEST(Training, TwoIterationSmokeTestWritesARun) {
   TrainConfig c = toy_config("smoke");

@@ -27,6 +27,11 @@ at::Tensor kl_gaussian_free_bits(const at::Tensor& mu1, const at::Tensor& logvar
   return free_bits > 0 ? per_dim.clamp_min(free_bits).sum() : per_dim.sum();
 }
 
+at::Tensor draw_noise(at::IntArrayRef sizes, at::Generator& gen, c10::Device device) {
+  return at::randn(sizes, gen, at::TensorOptions().dtype(at::kFloat).device(gen.device()))
+      .to(device);
+}
+
 at::Tensor kl_standard_normal_per_element(const at::Tensor& mu, const at::Tensor& logvar) {
   return (-0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())).mean();
 }

@@ -2,6 +2,7 @@
 // between diagonal Gaussians, summed over latent dims and averaged over the batch (as the
 // reference's kl_criterion).
 #pragma once
+#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
 namespace foresight {
@@ -22,6 +23,11 @@ at::Tensor kl_gaussian_free_bits(const at::Tensor& mu1, const at::Tensor& logvar
 // pose CVAE's normalisation, which keeps the KL on the MSE's per-element scale whatever the
 // latent's size. Callers clamp logvar (the pose model's posterior does).
 at::Tensor kl_standard_normal_per_element(const at::Tensor& mu, const at::Tensor& logvar);
+
+// Standard normal noise of `sizes` (float), drawn on `gen`'s device and returned on `device`:
+// the trainer passes a generator on the model's device (no copy per step); tests pass a CPU
+// generator to both a CPU and a CUDA run so that the two see the same noise.
+at::Tensor draw_noise(at::IntArrayRef sizes, at::Generator& gen, c10::Device device);
 
 // Mean squared error over all elements (torch.nn.MSELoss()).
 at::Tensor mse(const at::Tensor& prediction, const at::Tensor& target);

@@ -16,12 +16,12 @@ std::string optimizer_bytes(torch::optim::Adam& optimizer) {
 }
 
 void restore_optimizer(torch::optim::Adam& optimizer, const std::string& bytes,
-                       const std::filesystem::path& file) {
+                       const std::filesystem::path& file, c10::Device device) {
   if (bytes.empty()) return;
   try {
     std::istringstream ss(bytes);
     torch::serialize::InputArchive archive;
-    archive.load_from(ss);
+    archive.load_from(ss, device);
     optimizer.load(archive);
   } catch (const std::exception& e) {
     spdlog::warn("{}: optimiser state not restored ({}); Adam moments restart from zero",

@@ -143,12 +143,13 @@ class PoseFamily final : public TrainingFamily {
   std::vector<at::Tensor> parameters() override { return model_->parameters(); }
   void set_training(bool on) override { model_->train(on); }
 
-  IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& gen) override {
+  IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
+                          at::Generator& noise) override {
     auto [frames, labels] = sampler_->next();
     frames = frames.to(device_);
     labels = labels.to(device_);
-    at::Tensor forced = at::rand({frames.size(1)}, gen) < teacher_forcing;
-    PoseLoss l = pose_loss(*model_, frames, labels, forced, beta, gen);
+    at::Tensor forced = at::rand({frames.size(1)}, coins) < teacher_forcing;
+    PoseLoss l = pose_loss(*model_, frames, labels, forced, beta, noise);
     return {l.loss, l.mse, l.kld};
   }
 

@@ -16,9 +16,7 @@ PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor&
   at::Tensor previous = frames[0];
   for (int64_t t = 1; t < T; ++t) {
     const at::Tensor x_prev = t == 1 ? frames[0] : at::where(forced, frames[t - 1], previous);
-    at::Tensor noise =
-        at::randn({B, c.n_dim, c.height, c.width}, gen, at::TensorOptions().dtype(at::kFloat))
-            .to(frames.device());
+    at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
     auto [pred, mu, logvar] = model.forward(x_prev, frames[t], labels[t], noise);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);

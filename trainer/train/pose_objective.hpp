@@ -16,7 +16,8 @@ struct PoseLoss {
   at::Tensor kld;   // mean over predicted frames of the per-element KL to N(0, I)
 };
 
-// frames, labels [T, B, 3, H, W] in [0, 1]; teacher_forced [B] bool.
+// frames, labels [T, B, 3, H, W] in [0, 1]; teacher_forced [B] bool; `gen` draws the noise on
+// its own device (draw_noise).
 PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor& labels,
                    const at::Tensor& teacher_forced, double beta, at::Generator& gen);
 

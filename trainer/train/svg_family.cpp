@@ -71,14 +71,15 @@ class SvgFamily final : public TrainingFamily {
   std::vector<at::Tensor> parameters() override { return model_->parameters(); }
   void set_training(bool on) override { model_->train(on); }
 
-  IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& gen) override {
+  IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
+                          at::Generator& noise) override {
     auto batch = train_->next();
     if (!batch) batch = train_->next();  // the data's epoch ended: start the next one
     if (!batch) throw std::runtime_error("the train split yields no full batch");
     at::Tensor x = batch->frames.to(device_, /*non_blocking=*/true);
     at::Tensor c = batch->conditions.to(device_, /*non_blocking=*/true);
-    at::Tensor forced = at::rand({x.size(1)}, gen) < teacher_forcing;
-    SvgLoss l = svg_loss(*model_, x, c, forced, beta, gen, cfg_.free_bits);
+    at::Tensor forced = at::rand({x.size(1)}, coins) < teacher_forcing;
+    SvgLoss l = svg_loss(*model_, x, c, forced, beta, noise, cfg_.free_bits);
     return {l.loss, l.mse, l.kld};
   }
 

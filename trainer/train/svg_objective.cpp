@@ -65,8 +65,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     }
     auto [mu, logvar, s1] = model.posterior(h_all[i], state);
     auto [mu_p, logvar_p, s2] = model.prior(h_in, s1);
-    at::Tensor noise =
-        at::randn(mu.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(x.device());
+    at::Tensor noise = draw_noise(mu.sizes(), gen, x.device());
     at::Tensor z = model.sample(mu, logvar, noise);
     auto [h_pred, s3] = model.predict_step(h_in, z, cond[i - 1], s2);
     state = std::move(s3);

@@ -22,6 +22,7 @@ struct SvgLoss {
 // (the last conditioning frame), or from the input frame when last_frame_skip; the output head
 // composites over (or warps) that same frame, as the edge's step does. free_bits: the
 // KL floor per latent dim and frame in the loss (kl_gaussian_free_bits; 0: the plain KL).
+// `gen` draws the latent noise on its own device (draw_noise).
 SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
                  const at::Tensor& teacher_forced, double beta, at::Generator& gen,
                  double free_bits = 0.0);

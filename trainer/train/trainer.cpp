@@ -1,17 +1,8 @@
 #include "trainer/train/trainer.hpp"
 
-#include "common/util/host.hpp"
-
-// clip_grad.h uses torch::Tensor without including its declaration: torch/types.h goes first
-// (Google style's include regrouping would sort it after).
-// clang-format off
-#include <torch/types.h>
-// clang-format on
-
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
 #include <torch/version.h>
@@ -24,23 +15,34 @@
 #include <thread>
 
 #include "common/util/atomic_file.hpp"
+#include "common/util/host.hpp"
 #include "common/util/logging.hpp"
 #include "common/util/progress_bar.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/report/metrics_log.hpp"
 #include "trainer/schedules/schedules.hpp"
+#include "trainer/train/grad_clip.hpp"
 #include "trainer/train/optimizer_state.hpp"
 #include "trainer/train/training_family.hpp"
 
 namespace foresight {
 namespace fs = std::filesystem;
 
+// How often a GPU run reads its losses back to the host (see the training loop).
+constexpr int kGpuReadEvery = 20;
+
 c10::Device select_device(const std::string& name) {
   if (name == "cpu") return c10::Device(c10::kCPU);
   const bool cuda = torch::cuda::is_available();
   if (name == "cuda" && !cuda) {
-    throw std::runtime_error(
-        "--device cuda: no CUDA device (this LibTorch build or machine has none)");
+    throw ConfigError(std::string("--device cuda: ") +
+                      (torch::cuda::device_count() == 0 && at::hasCUDA()
+                           ? "no GPU is visible to this LibTorch"
+                           : "this LibTorch was built without CUDA (LibTorch " TORCH_VERSION ")"));
+  }
+  if (name == "auto") {
+    spdlog::info("--device auto: {}", cuda ? "CUDA is available, training on the GPU"
+                                           : "no CUDA in this LibTorch or machine, using the CPU");
   }
   return cuda ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
 }
@@ -67,12 +69,18 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     const fs::path ckpt_path = *resume_dir / kLastCheckpoint;
     resumed = family->load(ckpt_path);
     cfg = resumed->config;
+    // Where a run trains is the machine's business, not the run's: a run saved on a GPU
+    // workstation resumes on a laptop and the other way round, with this command's settings.
+    cfg.device = requested.device;
+    cfg.threads = requested.threads;
+    cfg.workers = requested.workers;
     if (requested.epochs > cfg.epochs) cfg.epochs = requested.epochs;  // extending a finished run
     cfg.out = resume_dir->string();
     spdlog::info("resuming {} at epoch {} (iteration {})", ckpt_path.string(), resumed->epoch,
                  resumed->iteration);
   }
   cfg.validate();
+  const c10::Device device = select_device(cfg.device);  // before anything is written
   const fs::path run_dir = cfg.out;
   fs::create_directories(run_dir);
   if (const int stale = remove_stale_temporaries(run_dir)) {
@@ -83,7 +91,6 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   write_file_atomically(run_dir / "config.json", cfg_json.dump(2) + "\n");
 
   const int threads = set_threads(cfg.threads);
-  const c10::Device device = select_device(cfg.device);
   spdlog::info("{} | device {} | {} threads | LibTorch {}", family->describe(), device.str(),
                threads, TORCH_VERSION);
 
@@ -94,6 +101,11 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     at::Generator default_gen = at::detail::getDefaultCPUGenerator();
     default_gen.set_state(resumed->rng_state);
   }
+  if (device.is_cuda()) {
+    // The shapes do not change from one iteration to the next: let cuDNN pick its fastest
+    // algorithms once.
+    at::globalContext().setBenchmarkCuDNN(true);
+  }
   int64_t iteration = resumed ? resumed->iteration : 0;
   family->start(cfg, device, iteration);
   family->set_training(true);
@@ -103,14 +115,21 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
                                torch::optim::AdamOptions(cfg.lr).betas({cfg.beta1, 0.999}));
   double best_psnr = -1e30;
   if (resumed) {
-    restore_optimizer(optimizer, resumed->optimizer_state, *resume_dir / kLastCheckpoint);
+    restore_optimizer(optimizer, resumed->optimizer_state, *resume_dir / kLastCheckpoint, device);
     best_psnr = resumed->best_val_psnr;
   }
   const int64_t total_iters = static_cast<int64_t>(cfg.epochs) * cfg.iters_per_epoch;
   KlSchedule kl{parse_kl_anneal(cfg.kl_anneal), cfg.kl_cycles, cfg.kl_ratio};
   TeacherForcingSchedule tf{cfg.tfr, cfg.tfr_start_decay_epoch, cfg.tfr_decay_step,
                             cfg.tfr_lower_bound};
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  at::Generator coins = at::detail::getDefaultCPUGenerator();
+  // On the CPU one stream serves both (a resumed run continues it bit for bit); on a GPU the noise
+  // comes from the device's default generator, seeded by manual_seed above.
+  at::Generator noise = device.is_cuda() ? at::globalContext().defaultGenerator(device) : coins;
+  // A GPU run reads the losses back every kGpuReadEvery iterations only: each read waits for the
+  // device to finish. The non-finite check runs at the reads (the checkpoint on disk is the last
+  // good one either way: it is written at epoch ends).
+  const int read_every = device.is_cuda() ? kGpuReadEvery : 1;
   MetricsLog log(run_dir, start_epoch + 1);
   TrainSummary summary;
   summary.run_dir = run_dir;
@@ -119,6 +138,8 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     const auto t0 = std::chrono::steady_clock::now();
     const double tfr = tf.ratio(epoch);
     double sum_loss = 0, sum_mse = 0, sum_kld = 0, beta_now = 0, lr_now = cfg.lr;
+    at::Tensor sums;  // loss, mse, kld since the last read, on the device
+    int unread = 0;
     family->set_training(true);
     ProgressBar bar(cfg.iters_per_epoch,
                     "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs));
@@ -129,28 +150,34 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
       }
-      IterationLoss l = family->next_loss(tfr, beta_now, gen);
-      const double loss = l.loss.item<double>();
-      if (!std::isfinite(loss)) {
-        throw TrainingDiverged(
-            "non-finite loss (" + std::to_string(loss) + ") at epoch " + std::to_string(epoch + 1) +
-            ", iteration " + std::to_string(iteration) + "; the last good checkpoint is " +
-            (run_dir / kLastCheckpoint).string() + " (try a lower --lr or --grad-clip)");
+      IterationLoss l = family->next_loss(tfr, beta_now, coins, noise);
+      const at::Tensor step_sums = at::stack({l.loss, l.mse, l.kld}).detach();
+      sums = unread == 0 ? step_sums : sums + step_sums;
+      ++unread;
+      if (unread == read_every || it + 1 == cfg.iters_per_epoch) {
+        const at::Tensor host = sums.to(at::kCPU, at::kDouble);
+        const double loss = host[0].item<double>();
+        if (!std::isfinite(loss)) {
+          throw TrainingDiverged("non-finite loss (" + std::to_string(loss) + ") at epoch " +
+                                 std::to_string(epoch + 1) + ", iteration " +
+                                 std::to_string(iteration) + "; the last good checkpoint is " +
+                                 (run_dir / kLastCheckpoint).string() +
+                                 " (try a lower --lr or --grad-clip)");
+        }
+        sum_loss += loss;
+        sum_mse += host[1].item<double>();
+        sum_kld += host[2].item<double>();
+        char status[160];
+        std::snprintf(status, sizeof status,
+                      "loss %.5f mse %.5f kl %.4f beta %.2e tfr %.2f lr %.2e", sum_loss / (it + 1),
+                      sum_mse / (it + 1), sum_kld / (it + 1), beta_now, tfr, lr_now);
+        bar.tick(unread, status);
+        unread = 0;
       }
       optimizer.zero_grad();
       l.loss.backward();
-      if (cfg.grad_clip > 0) {
-        torch::nn::utils::clip_grad_norm_(parameters, cfg.grad_clip);
-      }
+      if (cfg.grad_clip > 0) clip_grad_norm(parameters, cfg.grad_clip);
       optimizer.step();
-      sum_loss += loss;
-      sum_mse += l.mse.item<double>();
-      sum_kld += l.kld.item<double>();
-      char status[160];
-      std::snprintf(status, sizeof status, "loss %.5f mse %.5f kl %.4f beta %.2e tfr %.2f lr %.2e",
-                    sum_loss / (it + 1), sum_mse / (it + 1), sum_kld / (it + 1), beta_now, tfr,
-                    lr_now);
-      bar.tick(1, status);
     }
     bar.finish();
 

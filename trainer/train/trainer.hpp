@@ -28,12 +28,14 @@ struct TrainSummary {
 
 // Trains from scratch with `config` (config.model picks the family), or continues the run in
 // `resume_dir` (its family, model, optimiser, schedules, RNG state and epoch restored; config taken
-// from the run, `config.epochs` may extend it). TrainSummary::copy_last_psnr holds the family's
+// from the run, `config.epochs` may extend it; device, threads and workers come from `config`,
+// so a run moves between machines and devices). TrainSummary::copy_last_psnr holds the family's
 // baseline: copy-last (SVG) or copy-first over the rollout (pose).
 TrainSummary train(const TrainConfig& config,
                    const std::optional<std::filesystem::path>& resume_dir);
 
-// Picks the device for "auto" | "cpu" | "cuda"; throws std::runtime_error if cuda is unavailable.
+// Picks the device for "auto" | "cpu" | "cuda" (auto logs its choice); throws ConfigError (exit
+// code 2) naming the reason if cuda is asked for and unavailable.
 c10::Device select_device(const std::string& name);
 
 // Sets LibTorch's intra-op thread count (0: all cores) and returns it.

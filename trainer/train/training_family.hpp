@@ -47,7 +47,10 @@ class TrainingFamily {
   virtual std::vector<at::Tensor> parameters() = 0;
   virtual void set_training(bool on) = 0;
   // The loss of the next training batch (forward only; the loop runs backward and the step).
-  virtual IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& gen) = 0;
+  // `coins` (CPU) draws the teacher-forcing choices; `noise` (on the model's device) the latent
+  // and pose noise, so that a GPU run copies no noise from the host.
+  virtual IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
+                                  at::Generator& noise) = 0;
   virtual EpochValidation validate() = 0;
   // Writes `ckpt` (the loop fills what both families have) with this family's model and config.
   virtual void save(const std::filesystem::path& path, Checkpoint ckpt) = 0;
