@@ -2,6 +2,7 @@
 // batch 12, n_past 2 + n_future 10), in sequences per second, on the CPU and on CUDA when this
 // LibTorch has it. Random frames: speed does not depend on the pixels.
 //   FORESIGHT_THREADS=2 build/bench/bench_training
+//   build/bench/bench_training --export-model svg.pt   (the benchmarked model, for eager_svg.py)
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
@@ -11,6 +12,7 @@
 
 #include "bench_support.hpp"
 #include "common/util/allocator.hpp"
+#include "trainer/export/exporter.hpp"
 #include "trainer/train/svg_objective.hpp"
 
 namespace foresight {
@@ -107,6 +109,14 @@ BENCHMARK(BM_Evaluate)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(5
 }  // namespace foresight
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--export-model") {
+    // The very network the training benchmark runs, for the eager loop beside it (vs_eager.py).
+    foresight::SvgModel model = foresight::paper_model(c10::kCPU);
+    foresight::Checkpoint ckpt;
+    ckpt.model_config = model.config();
+    foresight::export_model(model, foresight::make_metadata(ckpt, model), argv[2]);
+    return 0;
+  }
   foresight::keep_tensor_memory_in_the_heap();  // as foresight's main does
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -7,6 +7,11 @@ C++ edge step through both runtimes (bench_inference, batch 1) and the eager ste
 the median of each and the ratios (> 1: Foresight is faster). Same threads on both sides.
 
   /usr/bin/python3 bench/vs_eager.py build [--rounds 2] [--threads 2]
+  python3 bench/vs_eager.py build --device cuda [--rounds 3]   (training only; GPU machine)
+
+With --device cuda the training iteration runs on the GPU on both sides (bench_training's
+BM_TrainIteration/1/1/0 and eager_svg.py --device cuda, the model from bench_training
+--export-model); the edge step is not compared there (its target is a Jetson).
 """
 import argparse
 import json
@@ -35,13 +40,37 @@ def eager(model, threads, *args):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def compare_on_gpu(args):
+    training = os.path.join(args.build, "bench", "bench_training")
+    model = os.path.join(tempfile.gettempdir(), "foresight-bench", "svg_train.pt")
+    os.makedirs(os.path.dirname(model), exist_ok=True)
+    subprocess.run([training, "--export-model", model], check=True)
+    cpp, eag = [], []
+    for r in range(args.rounds):
+        cpp.append(gbench(training, "BM_TrainIteration/1/1/0/", args.threads)[0]["sequences_per_s"])
+        eag.append(eager(model, args.threads, "--device", "cuda", "--train",
+                         str(args.iters))["train_seq_per_s"])
+        print(json.dumps({"round": r + 1, "cpp_train": cpp[-1], "eager_train": eag[-1]}),
+              flush=True)
+    c, e = statistics.median(cpp), statistics.median(eag)
+    print(f"\n| | Foresight | plain PyTorch eager, same net | ratio |\n|---|---|---|---|")
+    print(f"| training iteration on the GPU, batch 12, 2 + 10 frames, teacher-forced | "
+          f"{c:.1f} seq/s | {e:.1f} seq/s | **{c / e:.2f}x** |")
+    print(f"\n{args.rounds} rounds, medians.")
+    return {"cpp_train": c, "eager_train": e, "ratio": c / e}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build", help="the CMake build folder (bench/ inside)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=30, help="eager edge steps per round")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda: training on the GPU only")
+    ap.add_argument("--iters", type=int, default=20, help="eager GPU iterations per round")
     args = ap.parse_args()
+    if args.device == "cuda":
+        return compare_on_gpu(args)
     training = os.path.join(args.build, "bench", "bench_training")
     inference = os.path.join(args.build, "bench", "bench_inference")
     # bench_inference exports the full-size model (random weights) here on its first run.

@@ -18,9 +18,9 @@ namespace foresight {
 namespace {
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_CUDA()                                                   \
-  if (!torch::cuda::is_available()) {                                         \
-    GTEST_SKIP() << "no CUDA device (this LibTorch or machine has none)";     \
+#define SKIP_WITHOUT_CUDA()                                               \
+  if (!torch::cuda::is_available()) {                                     \
+    GTEST_SKIP() << "no CUDA device (this LibTorch or machine has none)"; \
   }
 
 // Full float32 on the GPU for the duration of a test: Ampere and later GPUs default to TF32 in
