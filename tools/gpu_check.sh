@@ -74,9 +74,10 @@ if [ "$DO_BUILD" = 1 ]; then
   t=$SECONDS
   if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     # TORCH_CUDA_ARCH_LIST: there is no CUDA source to compile; it only quiets the arch probe.
+    # The bundle's prefix comes through the environment's CMAKE_PREFIX_PATH (env.sh).
     TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0} cmake -S "$ROOT" -B "$BUILD" -G Ninja \
       -DCMAKE_BUILD_TYPE=Release -DFORESIGHT_BUILD_EDGE=OFF \
-      -DCMAKE_PREFIX_PATH="${TORCH_PREFIX}${CMAKE_PREFIX_PATH:+;$CMAKE_PREFIX_PATH}" \
+      ${TORCH_PREFIX:+-DCMAKE_PREFIX_PATH="$TORCH_PREFIX"} \
       >> "$OUT/build.log" 2>&1 || fail "configure (build.log)"
   fi
   cmake --build "$BUILD" -j "$JOBS" --target foresight test_trainer bench_training \
