@@ -26,6 +26,7 @@ void to_json(nlohmann::json& j, const PoseConfig& c) {
   FORESIGHT_POSE_FIELDS(X)
 #undef X
   j["decoder"] = to_string(c.decoder);
+  j["previous_pose"] = c.previous_pose;
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
@@ -38,6 +39,7 @@ void from_json(const nlohmann::json& j, PoseConfig& c) {
   } else {  // written before the heads: the composite flag, or the plain generator before it
     c.decoder = j.value("composite", false) ? DecoderHead::kComposite : DecoderHead::kPlain;
   }
+  c.previous_pose = j.value("previous_pose", false);
 }
 
 }  // namespace foresight

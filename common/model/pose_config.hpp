@@ -18,14 +18,18 @@ struct PoseConfig {
   // keeps a 630-frame rollout from drifting (measured in docs/results.md); plain is the seed
   // report's sigmoid generator.
   DecoderHead decoder = DecoderHead::kComposite;
+  // The label encoder also sees the pose image of the previous frame (pose.torchscript); models
+  // written before it see only the next one.
+  bool previous_pose = true;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;
 };
 
 void to_json(nlohmann::json& j, const PoseConfig& c);
-// Missing keys keep their defaults, but the head: files written before "decoder" existed hold
-// "composite": true (composite) or nothing (plain). A wrong type throws nlohmann::json::exception.
+// Missing keys keep their defaults, but two: files written before "decoder" existed hold
+// "composite": true (composite) or nothing (plain), and files without "previous_pose" were written
+// before it (false). A wrong type throws nlohmann::json::exception.
 void from_json(const nlohmann::json& j, PoseConfig& c);
 
 }  // namespace foresight

@@ -52,7 +52,7 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   PoseBuilder b;
   Module m = b.make("PoseCvae");
   m.register_module("frame_enc", b.stage(3, c.f_dim));
-  m.register_module("label_enc", b.stage(3, c.l_dim));
+  m.register_module("label_enc", b.stage(c.previous_pose ? 6 : 3, c.l_dim));
   m.register_module("gauss", b.stage(c.f_dim + c.l_dim, c.f_dim));
   m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
   m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim, c.d_out));
@@ -70,6 +70,7 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);
   m.register_attribute("logvar_min", c10::FloatType::get(), c.logvar_min);
   m.register_attribute("logvar_max", c10::FloatType::get(), c.logvar_max);
+  m.register_attribute("previous_pose", c10::BoolType::get(), c.previous_pose);
   m.define(model_script("pose"));
   for (auto p : m.parameters()) p.set_requires_grad(true);
   return m;
@@ -82,8 +83,8 @@ at::Tensor PoseModel::encode(const at::Tensor& x) {
   return module_.get_method("encode")(args({x})).toTensor();
 }
 
-at::Tensor PoseModel::label_encode(const at::Tensor& label) {
-  return module_.get_method("label_encode")(args({label})).toTensor();
+at::Tensor PoseModel::label_encode(const at::Tensor& label_prev, const at::Tensor& label) {
+  return module_.get_method("label_encode")(args({label_prev, label})).toTensor();
 }
 
 std::pair<at::Tensor, at::Tensor> PoseModel::posterior(const at::Tensor& h_frame,
@@ -99,9 +100,11 @@ at::Tensor PoseModel::decode(const at::Tensor& x_prev, const at::Tensor& h_prev,
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(const at::Tensor& x_prev,
                                                                   const at::Tensor& x_next,
+                                                                  const at::Tensor& label_prev,
                                                                   const at::Tensor& label_next,
                                                                   const at::Tensor& noise) {
-  auto out = module_.get_method("forward")(args({x_prev, x_next, label_next, noise})).toTuple();
+  auto out = module_.get_method("forward")(args({x_prev, x_next, label_prev, label_next, noise}))
+                 .toTuple();
   return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
           out->elements()[2].toTensor()};
 }

@@ -25,8 +25,9 @@ class PoseModel {
   torch::jit::Module& module() { return module_; }
   const PoseConfig& config() const { return config_; }
 
-  at::Tensor encode(const at::Tensor& x);            // [B,3,H,W] -> [B,F,H,W]
-  at::Tensor label_encode(const at::Tensor& label);  // [B,3,H,W] -> [B,L,H,W]
+  at::Tensor encode(const at::Tensor& x);  // [B,3,H,W] -> [B,F,H,W]
+  // The poses of frames t-1 and t [B,3,H,W] -> [B,L,H,W] (label_prev unused without previous_pose).
+  at::Tensor label_encode(const at::Tensor& label_prev, const at::Tensor& label);
   std::pair<at::Tensor, at::Tensor> posterior(const at::Tensor& h_frame, const at::Tensor& h_label);
   // The frame after x_prev [B,3,H,W] from its features, the next pose's features and z.
   at::Tensor decode(const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_label,
@@ -34,6 +35,7 @@ class PoseModel {
   // (prediction, mu, logvar) of one step; see pose.torchscript.
   std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(const at::Tensor& x_prev,
                                                          const at::Tensor& x_next,
+                                                         const at::Tensor& label_prev,
                                                          const at::Tensor& label_next,
                                                          const at::Tensor& noise);
   std::vector<at::Tensor> init_state(int64_t batch);

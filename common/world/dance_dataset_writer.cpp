@@ -60,7 +60,9 @@ void write_dance_dataset(const DanceDatasetOptions& o) {
   const int totals[2] = {o.train_frames, o.val_frames};
   for (int split = 0; split < 2; ++split) {
     for (int done = 0, i = 0; done < totals[split]; ++i) {
-      const int n = std::min(o.dancer_frames, totals[split] - done);
+      // The validation video is one dancer: the rollout is one continuous shot.
+      const int per_dancer = split == 0 ? o.dancer_frames : totals[split];
+      const int n = std::min(per_dancer, totals[split] - done);
       jobs.push_back({split, i, done, n});
       done += n;
     }

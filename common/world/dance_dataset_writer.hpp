@@ -1,7 +1,8 @@
 // Writes the dance world in the pose layout of the seed report
 // (common/dataset/pose_clip_reader.hpp): ROOT/{train,val}/{train,val}_img/frameN.png and
-// ROOT/{train,val}/{train,val}_label/frameN.png. Each split is one long video made of dancers of
-// `dancer_frames` frames each, one after the other; every dancer is a different character and scene
+// ROOT/{train,val}/{train,val}_label/frameN.png. The training split is one long video made of
+// dancers of `dancer_frames` frames each, one after the other, the validation split one dancer;
+// every dancer is a different character and scene
 // with its own seed derived from (seed, split, index), so the bytes do not depend on the thread
 // count.
 #pragma once
@@ -16,8 +17,9 @@ struct DanceDatasetOptions {
   std::filesystem::path out;
   int train_frames = 640 * 16;
   int val_frames = 630;
-  // Frames per dancer. 640 is a multiple of the 16-frame training clips, so no training clip
-  // straddles two dancers; the 630-frame validation video is one dancer.
+  // Frames per training dancer; a multiple of the training clip length (16 in the paper preset, 8
+  // in the tiny one) keeps every clip inside one dancer. Fewer frames per dancer means
+  // more dancers in the same number of frames: more appearances to generalise from.
   int dancer_frames = 640;
   int height = kPoseHeight, width = kPoseWidth;
   uint64_t seed = 1;

@@ -134,13 +134,22 @@ TEST(DanceDatasetWriter, EachDancerIsANewScene) {
   DanceDatasetOptions o;
   o.out = testing::scratch_dir("dance-cut");
   o.train_frames = 4;
-  o.val_frames = 0;
+  o.val_frames = 4;
   o.dancer_frames = 2;
   o.threads = 1;
   write_dance_dataset(o);
   PoseClip c = load_pose_clip(open_pose_split(o.out, "train"));
-  auto change = [&](int t) { return (c.frames[t] - c.frames[t - 1]).abs().mean().item<double>(); };
-  EXPECT_GT(change(2), 4 * change(1));  // frame 2 is the next dancer's first frame
+  PoseClip v = load_pose_clip(open_pose_split(o.out, "val"));
+  auto change = [](const PoseClip& clip, int t) {
+    return (clip.frames[t] - clip.frames[t - 1]).abs().mean().item<double>();
+  };
+  EXPECT_GT(change(c, 2), 4 * change(c, 1));  // frame 2 is the next dancer's first frame
+  // The validation video is one dancer whatever --dancer-frames says: no cut at frame 2.
+  EXPECT_LT(change(v, 2), change(c, 2) / 4);
+
+  o.out = testing::scratch_dir("dance-cut-none");
+  o.val_frames = 0;
+  write_dance_dataset(o);
   EXPECT_FALSE(fs::exists(o.out / "val"));
 }
 

@@ -29,7 +29,7 @@ TEST(PoseModel, ModuleShapesAtTheSeedWidths) {
   auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64});
   auto h = m.encode(x);
   EXPECT_EQ(h.sizes(), (Shape{2, 128, 32, 64}));
-  auto hl = m.label_encode(label);
+  auto hl = m.label_encode(label, label);
   EXPECT_EQ(hl.sizes(), (Shape{2, 32, 32, 64}));
   auto [mu, logvar] = m.posterior(h, hl);
   EXPECT_EQ(mu.sizes(), (Shape{2, 12, 32, 64}));
@@ -56,8 +56,8 @@ TEST(PoseModel, ForwardReachesEveryParameter) {
   at::manual_seed(2);
   PoseModel m = PoseModel::create(small());
   auto x = at::rand({2, 3, 32, 64});
-  auto [pred, mu, logvar] =
-      m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}), at::randn({2, 3, 32, 64}));
+  auto [pred, mu, logvar] = m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}),
+                                      at::rand({2, 3, 32, 64}), at::randn({2, 3, 32, 64}));
   EXPECT_EQ(pred.sizes(), x.sizes());
   EXPECT_EQ(mu.sizes(), (Shape{2, 3, 32, 64}));
   (pred.pow(2).mean() + mu.pow(2).mean() + logvar.pow(2).mean()).backward();
@@ -82,15 +82,48 @@ TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
   auto [preds, s1] = m.step(x0, at::zeros({B, 3 * HW}), conds, state, true, noise);
   EXPECT_EQ(preds.sizes(), (Shape{K, B, 3, 32, 64}));
   EXPECT_TRUE(at::equal(s1[0], x0));
-  // The first prediction is decode(encode(x0), label_encode(label 0), z 0), nothing else.
-  auto expected = m.decode(x0, m.encode(x0), m.label_encode(conds[0].view({B, 3, 32, 64})),
-                           noise[1].view({B, 3, 32, 64}));
+  auto label = [&](int64_t k) { return conds[k].view({B, 3, 32, 64}); };
+  // The first prediction is decode(encode(x0), label_encode(label 0 twice: no pose is known for
+  // x0 on a first step), z 0), nothing else.
+  auto expected =
+      m.decode(x0, m.encode(x0), m.label_encode(label(0), label(0)), noise[1].view({B, 3, 32, 64}));
   EXPECT_LE((preds[0] - expected).abs().max().item<double>(), 1e-6);
-  // Each prediction feeds the next one.
-  auto second =
-      m.decode(preds[0], m.encode(preds[0]), m.label_encode(conds[1].view({B, 3, 32, 64})),
-               noise[2].view({B, 3, 32, 64}));
+  // Each prediction feeds the next one, with the pose before it.
+  auto second = m.decode(preds[0], m.encode(preds[0]), m.label_encode(label(0), label(1)),
+                         noise[2].view({B, 3, 32, 64}));
   EXPECT_LE((preds[1] - second).abs().max().item<double>(), 1e-6);
+  // Not first: cond_prev is the pose of x0.
+  auto pose0 = at::rand({B, 3 * HW});
+  auto [later, s2] = m.step(x0, pose0, conds, state, false, noise);
+  auto from_pose0 = m.decode(x0, m.encode(x0), m.label_encode(pose0.view({B, 3, 32, 64}), label(0)),
+                             noise[1].view({B, 3, 32, 64}));
+  EXPECT_LE((later[0] - from_pose0).abs().max().item<double>(), 1e-6);
+}
+
+// The previous pose is used: another previous pose, another prediction (with previous_pose);
+// a model without it (as written before it) ignores it, and its config says so when read back.
+TEST(PoseModel, ThePreviousPoseIsUsedOnlyWhenTheModelHasIt) {
+  at::manual_seed(4);
+  at::NoGradGuard no_grad;
+  auto x = at::rand({1, 3, 32, 64}), label = at::rand({1, 3, 32, 64});
+  auto z = at::randn({1, 3, 32, 64});
+  auto predict = [&](PoseModel& m, const at::Tensor& prev) {
+    return m.decode(x, m.encode(x), m.label_encode(prev, label), z);
+  };
+  PoseModel with = PoseModel::create(small());
+  with.train(false);
+  const auto a = predict(with, at::zeros_like(label)), b = predict(with, at::ones_like(label));
+  EXPECT_GT((a - b).abs().max().item<double>(), 1e-4);
+
+  PoseConfig old = small();
+  nlohmann::json j = old;
+  j.erase("previous_pose");
+  old = j.get<PoseConfig>();
+  EXPECT_FALSE(old.previous_pose);
+  PoseModel without = PoseModel::create(old);
+  without.train(false);
+  EXPECT_TRUE(
+      at::equal(predict(without, at::zeros_like(label)), predict(without, at::ones_like(label))));
 }
 
 TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
@@ -103,12 +136,12 @@ TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) 
   PoseConfig rc = small();
   PoseModel composite = PoseModel::create(rc);
   composite.train(false);
-  auto yr = composite.decode(x, composite.encode(x), composite.label_encode(label), z);
+  auto yr = composite.decode(x, composite.encode(x), composite.label_encode(label, label), z);
   PoseConfig pc = small();
   pc.decoder = DecoderHead::kPlain;
   PoseModel plain = PoseModel::create(pc);
   plain.train(false);
-  auto yp = plain.decode(x, plain.encode(x), plain.label_encode(label), z);
+  auto yp = plain.decode(x, plain.encode(x), plain.label_encode(label, label), z);
   const double err_composite = (yr - x).abs().mean().item<double>();
   const double err_plain = (yp - x).abs().mean().item<double>();
   EXPECT_LT(err_composite, 0.1);
@@ -141,7 +174,7 @@ TEST(PoseModel, FlowGeneratorStartsAtThePreviousFrame) {
   m.train(false);
   auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}),
        z = at::zeros({2, 3, 32, 64});
-  auto y = m.decode(x, m.encode(x), m.label_encode(label), z);
+  auto y = m.decode(x, m.encode(x), m.label_encode(label, label), z);
   EXPECT_LT((y - x).abs().mean().item<double>(), 0.1);
 }
 

@@ -132,6 +132,35 @@ TEST_F(PoseSessionTest, PredictionsAreTheTrainerModulesOwn) {
   EXPECT_TRUE(r2[0].copy_last_psnr.has_value());
 }
 
+// The second step's previous pose is the first step's label (the pose of the frame now
+// observed): the prediction is the module's step with first = false and that pose.
+TEST_F(PoseSessionTest, TheNextStepGetsThePoseOfTheFrameItObserves) {
+  SessionOptions opt;
+  opt.noise_scale = 0.0;
+  make(opt);
+  send_step(1);  // frame 0, pose 1
+  ASSERT_TRUE(session->wait_idle(20s));
+  collector.take();
+  DanceWorld w1 = world;
+  send_step(2);  // frame 1, pose 2
+  auto r = settle();
+  ASSERT_EQ(r.size(), 1u);
+  cv::Mat bgr = cv::imdecode(r[0].images[0].image.bytes, cv::IMREAD_COLOR), rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+
+  PoseModel& model = testing::tiny_pose_module();
+  const PoseConfig& c = model.config();
+  ASSERT_TRUE(c.previous_pose);
+  at::NoGradGuard no_grad;
+  at::Tensor x1 = tensor_of(w1.render_frame()).unsqueeze(0);
+  at::Tensor pose1 = tensor_of(w1.render_label()).reshape({1, -1});
+  at::Tensor pose2 = tensor_of(world.render_label()).reshape({1, 1, -1});
+  at::Tensor noise = at::zeros({2, 1, c.n_dim * c.height * c.width});
+  auto [preds, state] = model.step(x1, pose1, pose2, model.init_state(1), false, noise);
+  EXPECT_LE((tensor_of(rgb) - preds[0][0].clamp(0, 1)).abs().max().item<double>(),
+            0.5 / 255 + 1e-5);
+}
+
 TEST_F(PoseSessionTest, TelemetryAndPlansAreRefusedWithAReason) {
   make();
   Telemetry t;

@@ -46,8 +46,13 @@ void add_data_generate_subcommand(CLI::App& data) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--train-frames", config->dance.train_frames,
-                  "dance: training frames (dancers of 640 frames, one after the other)")
+                  "dance: training frames (dancers of --dancer-frames, one after the other)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--dancer-frames", config->dance.dancer_frames,
+                  "dance: frames per training dancer (a multiple of the clip length keeps clips "
+                  "inside one dancer; the validation video is one dancer)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--val-frames", config->dance.val_frames, "dance: validation frames")
       ->check(CLI::NonNegativeNumber)

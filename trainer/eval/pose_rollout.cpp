@@ -43,7 +43,9 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
     const int64_t K = std::min<int64_t>(o.chunk, T - t);
     at::Tensor conds = clip.labels.narrow(0, t, K).reshape({K, 1, 3 * pixels}).to(device);
     at::Tensor noise = (at::randn({K + 1, 1, c.n_dim * pixels}, gen) * o.noise_scale).to(device);
-    auto [out, next_state] = model.step(x, conds[0], conds, state, t == 1, noise);
+    // The pose of the frame before is known here (the edge's first step has to guess it).
+    at::Tensor cond_prev = clip.labels[t - 1].reshape({1, 3 * pixels}).to(device);
+    auto [out, next_state] = model.step(x, cond_prev, conds, state, false, noise);
     state = next_state;
     x = out[K - 1];
     preds.push_back(out.squeeze(1).cpu());

@@ -17,7 +17,7 @@ PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor&
   for (int64_t t = 1; t < T; ++t) {
     const at::Tensor x_prev = t == 1 ? frames[0] : at::where(forced, frames[t - 1], previous);
     at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
-    auto [pred, mu, logvar] = model.forward(x_prev, frames[t], labels[t], noise);
+    auto [pred, mu, logvar] = model.forward(x_prev, frames[t], labels[t - 1], labels[t], noise);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
     previous = pred;
