@@ -77,6 +77,7 @@ BOOST_VERSION=1.81.0
 # The OpenCV configuration: the three modules the trainer uses, nothing optional, PNG and JPEG
 # through Debian's libpng/libjpeg-turbo (the dfsg source has no bundled copies). CPU_DISPATCH
 # AVX2 only keeps the libraries small; the baseline stays at SSE3 like Debian's own build.
+# shellcheck disable=SC2054,SC2016  # commas inside values; $ORIGIN is for the loader
 OPENCV_FLAGS=(
   -DCMAKE_BUILD_TYPE=Release -DBUILD_LIST=core,imgproc,imgcodecs -DBUILD_SHARED_LIBS=ON
   '-DCMAKE_INSTALL_RPATH=$ORIGIN' -DCPU_BASELINE=SSE3 -DCPU_DISPATCH=AVX2
@@ -146,7 +147,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   (cd "$WORK/debs" && apt-get download "${missing[@]}") >> "$WORK/download.log" 2>&1 ||
     die "apt-get download failed ($WORK/download.log)"
 fi
-if ! echo "$OPENCV_SHA  $WORK/opencv/$OPENCV_TAR" | sha256sum -c --quiet - 2> /dev/null; then
+if ! echo "$OPENCV_SHA  $WORK/opencv/$OPENCV_TAR" | sha256sum -c --quiet - > /dev/null 2>&1; then
   log "downloading $OPENCV_TAR (Debian's OpenCV source)"
   # apt's own downloader checks the hash; `apt-get source` would also fetch the 54 MB contrib.
   /usr/lib/apt/apt-helper download-file "$OPENCV_URI" "$WORK/opencv/$OPENCV_TAR" \
@@ -247,9 +248,11 @@ BOOST_LIST=$WORK/boost_headers.txt
   for cxx in g++ clang++; do
     command -v "$cxx" > /dev/null || continue
     for std in c++17 c++20; do
+      # -M's rule "out: a.hpp b.hpp \" -> one path a line (SC1003: the backslash is the point)
+      # shellcheck disable=SC1003
       echo "$SEEDS" | sed 's/.*/#include <&>/' |
         "$cxx" -std=$std -pthread -I"$BOOST_SRC" -x c++ -M -MG - 2> /dev/null |
-        tr ' \\' '\n\n' | grep "^$BOOST_SRC/boost/" | sed "s|^$BOOST_SRC/||" || true
+        tr -s ' \\' '\n' | grep "^$BOOST_SRC/boost/" | sed "s|^$BOOST_SRC/||" || true
     done
   done
   (cd "$BOOST_SRC" && find boost/config -type f)
@@ -308,6 +311,7 @@ EOF
 # --- MANIFEST -------------------------------------------------------------------------------
 {
   echo "Foresight GPU bundle, made $(date -u '+%Y-%m-%d %H:%M UTC') by tools/make_gpu_bundle.sh"
+  # shellcheck disable=SC1091
   echo "on $(. /etc/os-release && echo "$PRETTY_NAME"), $(g++ --version | head -n1)"
   echo
   echo "Debian packages (package version .deb-bytes):"
@@ -387,6 +391,7 @@ target_link_libraries(probe PRIVATE ${OpenCV_LIBS} nlohmann_json::nlohmann_json 
   CLI11::CLI11 Boost::headers GIF::GIF benchmark::benchmark GTest::gtest GTest::gmock Threads::Threads)
 EOF
 {
+  # shellcheck disable=SC2001
   echo "$SEEDS" | sed 's/.*/#include <&>/'
   cat << 'EOF'
 #include <CLI/CLI.hpp>
