@@ -1,6 +1,7 @@
 // The pose CVAE's training and evaluation at toy size: a few iterations write a run (checkpoints,
 // metrics, the rollout report) that loads back; the rollout scores frames 1..T-1 against the
-// truth beside copying the first frame, whatever the chunk size; resume carries on.
+// truth beside copying the first frame, whatever the chunk size; resume carries on; without
+// gnuplot the run still gets its rollout report, only the training curves are missing.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -77,6 +78,27 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   // The CSV holds one row per predicted frame (1..T-1) plus the header.
   const std::string csv = read_file(run / "samples/psnr_per_frame.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 24);
+}
+
+TEST(PoseTraining, WithoutGnuplotTheRolloutReportIsStillWritten) {
+  TrainConfig c = toy_pose_config("pose-no-gnuplot");
+  const char* old = std::getenv("PATH");
+  const std::string saved = old ? old : "";
+  const fs::path empty = testing::scratch_dir("no-gnuplot-path");
+  ::setenv("PATH", empty.c_str(), 1);
+  try {
+    train(c, std::nullopt);
+  } catch (...) {
+    ::setenv("PATH", saved.c_str(), 1);
+    throw;
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  const fs::path run = c.out;
+  for (const char* f :
+       {"samples/psnr_per_frame.csv", "samples/rollout.gif", "samples/rollout_strip.png"}) {
+    EXPECT_TRUE(fs::exists(run / f)) << f;
+  }
+  EXPECT_FALSE(fs::exists(run / "plots" / "loss.png"));
 }
 
 TEST(PoseTraining, ResumeCarriesOnFromTheLastEpoch) {

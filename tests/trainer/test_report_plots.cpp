@@ -1,11 +1,14 @@
 // gnuplot charts: PNGs that decode to the requested size, for free-form series (with non-finite
-// points and awkward names) and for the training curves of a metrics.csv.
+// points and awkward names) and for the training curves of a metrics.csv. The charts are skipped
+// where gnuplot is not on PATH (a bare GPU machine); the rest needs no gnuplot.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 
+#include "common/util/atomic_file.hpp"
 #include "support/test_support.hpp"
 #include "trainer/report/metrics_log.hpp"
 #include "trainer/report/plots.hpp"
@@ -23,6 +26,8 @@ void expect_png(const fs::path& png) {
   EXPECT_EQ(img.rows, 480);
 }
 
+constexpr const char* kNoGnuplot = "gnuplot is not on PATH (Debian: gnuplot-nox)";
+
 bool no_temporaries_left(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().filename().string().find(".tmp") != std::string::npos) return false;
@@ -31,6 +36,7 @@ bool no_temporaries_left(const fs::path& dir) {
 }
 
 TEST(ReportPlots, SeriesSkipsNonFiniteAndQuotesNames) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << kNoGnuplot;
   auto dir = testing::scratch_dir("plots");
   Series a{"it's \"PSNR\" 100%_{x}", {}, {}};
   for (int t = 0; t < 30; ++t) {
@@ -46,6 +52,7 @@ TEST(ReportPlots, SeriesSkipsNonFiniteAndQuotesNames) {
 }
 
 TEST(ReportPlots, EmptyChartIsStillDrawn) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << kNoGnuplot;
   auto dir = testing::scratch_dir("plots");
   plot_series(dir / "empty.png", "nothing", "x", "y", {});
   expect_png(dir / "empty.png");
@@ -73,7 +80,23 @@ TEST(ReportPlots, MissingGnuplotIsNamed) {
   EXPECT_TRUE(no_temporaries_left(dir));
 }
 
+TEST(ReportPlots, GnuplotOnPathLooksInEachPathEntry) {
+  auto dir = testing::scratch_dir("plots");
+  const char* old = std::getenv("PATH");
+  std::string saved = old ? old : "";
+  const std::string path = (dir / "none").string() + ":" + (dir / "bin").string();
+  ::setenv("PATH", path.c_str(), 1);
+  EXPECT_FALSE(gnuplot_on_path());
+  fs::create_directories(dir / "bin");
+  write_file_atomically(dir / "bin" / "gnuplot", "#!/bin/sh\n");
+  EXPECT_FALSE(gnuplot_on_path());  // not executable
+  fs::permissions(dir / "bin" / "gnuplot", fs::perms::owner_exec, fs::perm_options::add);
+  EXPECT_TRUE(gnuplot_on_path());
+  ::setenv("PATH", saved.c_str(), 1);
+}
+
 TEST(ReportPlots, TrainingCurvesFromMetrics) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << kNoGnuplot;
   auto dir = testing::scratch_dir("plots");
   {
     MetricsLog log(dir, 1);

@@ -58,6 +58,7 @@ void write_eval_report(const fs::path& dir, const EvalResult& r, const EvalOptio
     steps.push_back(static_cast<double>(k + 1));
   }
   write_file_atomically(dir / "per_step.csv", csv.str());
+  // Plots and pictures apart: the pictures need no gnuplot.
   try {
     const std::string best = "best of " + std::to_string(r.samples);
     plot_series(dir / "psnr_per_step.png", "PSNR per predicted frame", "predicted frame",
@@ -69,9 +70,13 @@ void write_eval_report(const fs::path& dir, const EvalResult& r, const EvalOptio
                 {{"mean over samples", steps, r.ssim_mean},
                  {best, steps, r.ssim_best},
                  {"copy last frame", steps, r.copy_last_ssim}});
+  } catch (const std::exception& e) {
+    spdlog::warn("per-step plots not drawn (gnuplot): {}", e.what());
+  }
+  try {
     write_prediction_pictures(dir, "predictions", r, opt.n_past);
   } catch (const std::exception& e) {
-    spdlog::warn("pictures not written: {}", e.what());
+    spdlog::warn("prediction pictures not written: {}", e.what());
   }
 }
 

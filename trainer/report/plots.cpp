@@ -218,6 +218,20 @@ void draw_charts(const std::vector<Chart>& charts) {
 
 }  // namespace
 
+bool gnuplot_on_path() {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path ? path : "/bin:/usr/bin";  // posix_spawnp's default
+  size_t start = 0;
+  while (true) {
+    const size_t end = dirs.find(':', start);
+    std::string dir = dirs.substr(start, end == std::string::npos ? end : end - start);
+    if (dir.empty()) dir = ".";  // an empty entry is the current folder
+    if (::access((dir + "/gnuplot").c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) return false;
+    start = end + 1;
+  }
+}
+
 void plot_series(const fs::path& png, const std::string& title, const std::string& xlabel,
                  const std::string& ylabel, const std::vector<Series>& series) {
   Chart c;

@@ -24,6 +24,9 @@ void plot_series(const std::filesystem::path& png, const std::string& title,
                  const std::string& xlabel, const std::string& ylabel,
                  const std::vector<Series>& series);
 
+// Whether an executable `gnuplot` is on PATH, which plot_series and plot_training_curves need.
+bool gnuplot_on_path();
+
 // Draws the curves of a metrics.csv (metrics_log.hpp) against epoch into out_dir: loss.png,
 // mse.png, kl.png, beta.png, tfr.png, lr.png, val_psnr.png, val_ssim.png, all from one gnuplot run.
 // val_psnr.png also shows `baseline_psnr` (copy-last-frame PSNR) as a horizontal line when given.

@@ -171,12 +171,17 @@ class PoseFamily final : public TrainingFamily {
 
   void write_pictures(const fs::path& metrics_csv) override {
     if (!last_) return;
+    // Separately: the rollout report needs no gnuplot, so a machine without it still gets it.
     try {
       plot_training_curves(metrics_csv, metrics_csv.parent_path() / "plots",
                            last_->copy_first_psnr_mean);
+    } catch (const std::exception& e) {
+      spdlog::warn("training curves not drawn (gnuplot): {}", e.what());
+    }
+    try {
       write_pose_rollout_report(metrics_csv.parent_path() / "samples", *last_, val_clip_.labels);
     } catch (const std::exception& e) {
-      spdlog::warn("pictures not written: {}", e.what());
+      spdlog::warn("rollout report not written: {}", e.what());
     }
   }
 

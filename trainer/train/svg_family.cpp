@@ -106,13 +106,18 @@ class SvgFamily final : public TrainingFamily {
 
   void write_pictures(const fs::path& metrics_csv) override {
     if (!last_) return;
+    // Separately: the samples need no gnuplot, so a machine without it still gets them.
     try {
       plot_training_curves(metrics_csv, metrics_csv.parent_path() / "plots", last_->copy_psnr());
+    } catch (const std::exception& e) {
+      spdlog::warn("training curves not drawn (gnuplot): {}", e.what());
+    }
+    try {
       write_prediction_pictures(metrics_csv.parent_path() / "samples", "validation", *last_,
                                 static_cast<int>(last_->example_truth.size(0)) -
                                     static_cast<int>(last_->psnr_mean.size()));
     } catch (const std::exception& e) {
-      spdlog::warn("pictures not written: {}", e.what());
+      spdlog::warn("sample pictures not written: {}", e.what());
     }
   }
 
