@@ -4,7 +4,8 @@
 # Then, when the host has its own (LibTorch 1.13) build, checks that a checkpoint, .pt and .ptl
 # written by either LibTorch load in the other (tests/compat/torch_compat_probe.cpp).
 # Cached: the root is made once and reused; each run only installs packages it lacks.
-#   tools/test_libtorch2.sh
+#   tools/test_libtorch2.sh               root (made or updated), build, tests, cross-version check
+#   tools/test_libtorch2.sh --root-only   root only (e.g. to warm a CI cache)
 # Environment: FORESIGHT_TRIXIE_ROOT (default ~/.cache/foresight/trixie-root),
 #   FORESIGHT_LT2_BUILD_DIR (the build folder inside the source tree, default build-libtorch2),
 #   FORESIGHT_BUILD_DIR (the host's build, for the cross-version check; default build), JOBS.
@@ -18,6 +19,12 @@ BUILD_REL=${FORESIGHT_LT2_BUILD_DIR:-build-libtorch2}
 HOST_BUILD=${FORESIGHT_BUILD_DIR:-$SRC/build}
 JOBS=${JOBS:-$(nproc)}
 SUITE=trixie
+ROOT_ONLY=0
+case "${1:-}" in
+  "") ;;
+  --root-only) ROOT_ONLY=1 ;;
+  *) echo "usage: tools/test_libtorch2.sh [--root-only]" >&2; exit 2 ;;
+esac
 # foresight.sh's PACKAGES as Debian 13 names them (clang-format is left out: the host checks
 # formatting), plus netcat-openbsd for the end-to-end scripts.
 PACKAGES=(
@@ -114,6 +121,7 @@ in_root "missing=(); for p in ${PACKAGES[*]}; do
 in_root 'dpkg-query -W -f="LibTorch \${Version}, " libtorch-dev; g++ --version | head -n1;
   cmake --version | head -n1' | paste -sd' ' >&2
 phase_end
+[ "$ROOT_ONLY" -eq 0 ] || exit 0
 
 phase_start "build (Release, LibTorch 2.6)"
 in_root "cd /src && cmake -S . -B $BUILD_REL -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
