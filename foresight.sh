@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Foresight's single entry point: installs Debian packages (idempotent), builds in Release, runs a job.
-#   ./foresight.sh test    install, build, run the whole test suite (ctest), then the aarch64 check
+#   ./foresight.sh test    install, build, run the whole test suite (ctest), the aarch64 check,
+#                          then the suite again against Debian 13's LibTorch 2.6 (libtorch2)
 #   ./foresight.sh demo    install, build, synthetic data -> train (tiny) -> export -> edge daemon + sim
 #   ./foresight.sh cross   aarch64: sysroot (cached), cross-build foresight-edge, tests under qemu, .deb
+#   ./foresight.sh libtorch2  Debian 13 root (cached), build and test against LibTorch 2.6, files
+#                          written by 1.13 read by 2.6 and the other way round
 #   ./foresight.sh build   install and build only
 #   ./foresight.sh format  clang-format every C++ file in place (test checks it first)
 #   ./foresight.sh deps    install Debian packages only
@@ -23,6 +26,8 @@ PACKAGES=(
 # The aarch64 cross build (./foresight.sh cross): compiler, user-mode emulator, dpkg-deb for CPack.
 CROSS_PACKAGES=(g++-aarch64-linux-gnu qemu-user dpkg-dev)
 CROSS_BUILD=${FORESIGHT_CROSS_BUILD_DIR:-$ROOT/build-aarch64}
+# The LibTorch 2.6 run (./foresight.sh libtorch2): a Debian 13 root, made by tools/test_libtorch2.sh.
+LIBTORCH2_PACKAGES=(debootstrap)
 
 log() { printf '\033[1m[foresight.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -96,20 +101,25 @@ case "${1:-help}" in
   format) install_deps; cxx_sources | (cd "$ROOT" && xargs clang-format -i); format_check ;;
   build) install_deps; build ;;
   test)
-    install_deps "${CROSS_PACKAGES[@]}"; format_check; build
+    install_deps "${CROSS_PACKAGES[@]}" "${LIBTORCH2_PACKAGES[@]}"; format_check; build
     ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 600
     cross
+    "$ROOT/tools/test_libtorch2.sh"
     ;;
   cross)
     install_deps "${CROSS_PACKAGES[@]}"; build
     cross
+    ;;
+  libtorch2)
+    install_deps "${LIBTORCH2_PACKAGES[@]}"; build
+    exec "$ROOT/tools/test_libtorch2.sh"
     ;;
   demo)
     install_deps; build
     exec "$ROOT/tools/demo.sh" "$BUILD"
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     [ "${1:-help}" = help ] || exit 2
     ;;
 esac

@@ -36,7 +36,7 @@ cv::Mat resize_square(const cv::Mat& rgb, int side) {
 
 cv::Mat resize_to_width(const cv::Mat& rgb, int width) {
   const int height =
-      std::max(1, static_cast<int>(std::lround(double{rgb.rows} * width / rgb.cols)));
+      std::max(1, static_cast<int>(std::lround(static_cast<double>(rgb.rows) * width / rgb.cols)));
   if (rgb.cols == width && rgb.rows == height) return rgb;
   cv::Mat out;
   cv::resize(rgb, out, cv::Size(width, height), 0, 0,

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "common/util/torch_compat.hpp"
 #include "support/test_support.hpp"
 #include "support/toy_training.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
@@ -22,21 +23,6 @@ namespace fs = std::filesystem;
   if (!torch::cuda::is_available()) {                                     \
     GTEST_SKIP() << "no CUDA device (this LibTorch or machine has none)"; \
   }
-
-// Full float32 on the GPU for the duration of a test: Ampere and later GPUs default to TF32 in
-// cuDNN's convolutions (a 10-bit mantissa), which training keeps for speed; these bounds are
-// for the math.
-class Float32Math {
- public:
-  Float32Math() : cudnn_(at::globalContext().allowTF32CuDNN()) {
-    at::globalContext().setAllowTF32CuDNN(false);
-    at::globalContext().setFloat32MatmulPrecision("highest");
-  }
-  ~Float32Math() { at::globalContext().setAllowTF32CuDNN(cudnn_); }
-
- private:
-  bool cudnn_;
-};
 
 // max |a - b| over max |a|: the error relative to the tensor's scale.
 double relative_error(const at::Tensor& cpu, const at::Tensor& other) {
@@ -69,7 +55,7 @@ std::pair<SvgModel, SvgModel> twin_models() {
 
 TEST(Cuda, EdgeStepMatchesTheCpu) {
   SKIP_WITHOUT_CUDA();
-  Float32Math f32;
+  Float32MathGuard f32;  // these bounds are for float32 math, not TF32
   auto [cpu, gpu] = twin_models();
   cpu.train(false);
   gpu.train(false);
@@ -97,7 +83,7 @@ class CudaLoss : public ::testing::TestWithParam<bool> {};
 
 TEST_P(CudaLoss, LossAndGradientsMatchTheCpu) {
   SKIP_WITHOUT_CUDA();
-  Float32Math f32;
+  Float32MathGuard f32;  // these bounds are for float32 math, not TF32
   auto [cpu, gpu] = twin_models();
   const bool forced = GetParam();
   const int64_t T = 6, B = 4;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "common/util/torch_compat.hpp"
 #include "support/test_support.hpp"
 #include "trainer/export/exporter.hpp"
 
@@ -92,7 +93,7 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
       model.init_state(1), inputs);
 
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
-  auto lite = torch::jit::_load_for_mobile((dir / "model.ptl").string(), c10::nullopt, extra);
+  auto lite = torch::jit::_load_for_mobile((dir / "model.ptl").string(), kTorchNone, extra);
   auto meta_back = nlohmann::json::parse(extra[kMetadataFile]).get<ModelMetadata>();
   EXPECT_EQ(meta_back.prior, learned ? "learned" : "fixed");
   EXPECT_EQ(meta_back.model_config.at("decoder"), to_string(c.decoder));
@@ -107,7 +108,7 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
       lite_state, inputs);
 
   torch::jit::ExtraFilesMap extra_pt{{kMetadataFile, ""}};
-  auto full = torch::jit::load((dir / "model.pt").string(), c10::nullopt, extra_pt);
+  auto full = torch::jit::load((dir / "model.pt").string(), kTorchNone, extra_pt);
   EXPECT_FALSE(extra_pt[kMetadataFile].empty());
   auto full_state = full.get_method("init_state")({int64_t{1}}).toTensorVector();
   auto got_full = run(

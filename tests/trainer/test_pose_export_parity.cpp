@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/util/torch_compat.hpp"
 #include "support/test_support.hpp"
 #include "trainer/export/exporter.hpp"
 
@@ -43,14 +44,14 @@ TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   const at::Tensor cond_prev = at::zeros({1, 3 * HW});
 
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
-  auto lite = torch::jit::_load_for_mobile((dir / "pose.ptl").string(), c10::nullopt, extra);
+  auto lite = torch::jit::_load_for_mobile((dir / "pose.ptl").string(), kTorchNone, extra);
   auto back = nlohmann::json::parse(extra[kMetadataFile]).get<ModelMetadata>();
   EXPECT_EQ(back.family, "pose");
   EXPECT_EQ(back.condition_kind, "pose");
   EXPECT_DOUBLE_EQ(back.val_psnr, 30.5);
   EXPECT_EQ(back.model_config.get<PoseConfig>().n_dim, 3);
   torch::jit::ExtraFilesMap extra_pt{{kMetadataFile, ""}};
-  auto full = torch::jit::load((dir / "pose.pt").string(), c10::nullopt, extra_pt);
+  auto full = torch::jit::load((dir / "pose.pt").string(), kTorchNone, extra_pt);
   EXPECT_FALSE(extra_pt[kMetadataFile].empty());
 
   auto state = model.init_state(1);

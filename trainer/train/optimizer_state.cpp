@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "common/util/torch_compat.hpp"
+
 namespace foresight {
 
 std::string optimizer_bytes(torch::optim::Adam& optimizer) {
@@ -23,7 +25,20 @@ void restore_optimizer(torch::optim::Adam& optimizer, const std::string& bytes,
     torch::serialize::InputArchive archive;
     archive.load_from(ss, device);
     optimizer.load(archive);
+    // LibTorch 2.6 reads 1.13's bytes without an error but attaches moments to other parameters
+    // (tests/compat/torch_compat_probe): a shape check catches that before Adam's first step.
+    for (const auto& group : optimizer.param_groups()) {
+      for (const at::Tensor& p : group.params()) {
+        auto* state = optimizer_param_state(optimizer, p);
+        if (state &&
+            static_cast<torch::optim::AdamParamState&>(*state).exp_avg().sizes() != p.sizes()) {
+          throw std::runtime_error(
+              "the moments do not fit the parameters (saved by another LibTorch version?)");
+        }
+      }
+    }
   } catch (const std::exception& e) {
+    optimizer.state().clear();
     spdlog::warn("{}: optimiser state not restored ({}); Adam moments restart from zero",
                  file.string(), std::string(e.what()).substr(0, 120));
   }

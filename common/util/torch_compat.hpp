@@ -1,0 +1,59 @@
+// The one place where Foresight meets the differences between LibTorch releases. The project
+// builds against any LibTorch from 1.13 (Debian 12) up: Debian 13's 2.6, the official archives,
+// the one inside a Python torch install. Code elsewhere uses these names instead of testing
+// versions itself, so a new release means editing this file and nothing else.
+#pragma once
+#include <ATen/core/Tensor.h>
+#include <c10/util/Optional.h>
+#include <torch/version.h>
+
+#include <string>
+
+// True when the LibTorch being compiled against is at least major.minor. Usable in #if.
+#define FORESIGHT_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) ||            \
+   (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace torch::optim {
+class Optimizer;
+class OptimizerParamState;
+}  // namespace torch::optim
+
+namespace foresight {
+
+// The optional type of LibTorch's signatures (e.g. the device of torch::jit::load): its own
+// c10::optional class in 1.13, an alias of std::optional from 2.1 on. A std::optional does not
+// convert to 1.13's, so arguments for those signatures are spelled TorchOptional.
+template <class T>
+using TorchOptional = c10::optional<T>;
+
+// "No value" for a TorchOptional argument, whichever type that is.
+inline constexpr auto kTorchNone = c10::nullopt;
+
+// The version this binary was compiled against ("2.6.0"); what model files and logs record.
+inline std::string torch_version() { return TORCH_VERSION; }
+
+// An optimiser's state for one of its parameters (e.g. torch::optim::AdamParamState with Adam's
+// moments), or nullptr before its first step. The map's key is the parameter's TensorImpl
+// address as a string in 1.13 and the address itself in 2.x.
+torch::optim::OptimizerParamState* optimizer_param_state(torch::optim::Optimizer& optimizer,
+                                                         const at::Tensor& param);
+
+// While alive, CUDA convolutions and matmuls run in full float32: Ampere and later GPUs default
+// to TF32 in cuDNN (a 10-bit mantissa), which training keeps for speed but which tests comparing
+// against the CPU cannot bound. Restores both settings when destroyed. Nothing changes on the
+// CPU. LibTorch 2.9 added a per-backend precision API and deprecated these settings (they still
+// work, with a warning once per process); if one release removes them, only the .cpp changes.
+class Float32MathGuard {
+ public:
+  Float32MathGuard();
+  ~Float32MathGuard();
+  Float32MathGuard(const Float32MathGuard&) = delete;
+  Float32MathGuard& operator=(const Float32MathGuard&) = delete;
+
+ private:
+  bool cudnn_tf32_;
+  int matmul_precision_;  // at::Float32MatmulPrecision, kept out of this header
+};
+
+}  // namespace foresight
