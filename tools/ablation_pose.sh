@@ -5,12 +5,12 @@
 # never had: dancer seed 2 (the one earlier choices looked at) and dancer seed 5 (never used for
 # any choice). The epoch is picked on the run's own validation dancer (world seed 1).
 # Usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]
-#   RUNS default "seed16 seed64 prev64"; finished runs are kept (resume). THREADS (default 2).
+#   RUNS default "seed16 seed64 prev16 prev64"; finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
 set -euo pipefail
 BUILD=${1:?usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]}
 OUT=${2:?usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]}
-RUNS=${3:-seed16 seed64 prev64}
+RUNS=${3:-seed16 seed64 prev16 prev64}
 FORESIGHT=$BUILD/trainer/foresight
 THREADS=${THREADS:-2}
 mkdir -p "$OUT"
@@ -30,11 +30,11 @@ data dancer5 --seed 5 --train-frames 0
 
 for run in $RUNS; do
   case $run in
-    seed16) set -- d16 --previous-pose=false ;;  # the seed's conditioning, the default data
-    seed64) set -- d64 --previous-pose=false ;;  # more dancers, same frames
-    prev64) set -- d64 ;;                        # and the previous pose (the preset now)
-    prev16) set -- d16 ;;
-    *) echo "unknown run '$run': seed16 seed64 prev64 prev16" >&2; exit 2 ;;
+    seed16) set -- d16 ;;                      # the seed's conditioning, the default data (the preset)
+    seed64) set -- d64 ;;                      # more dancers, same frames
+    prev16) set -- d16 --previous-pose ;;      # and the previous pose
+    prev64) set -- d64 --previous-pose ;;
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then

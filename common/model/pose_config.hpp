@@ -18,9 +18,9 @@ struct PoseConfig {
   // keeps a 630-frame rollout from drifting (measured in docs/results.md); plain is the seed
   // report's sigmoid generator.
   DecoderHead decoder = DecoderHead::kComposite;
-  // The label encoder also sees the pose image of the previous frame (pose.torchscript); models
-  // written before it see only the next one.
-  bool previous_pose = true;
+  // The label encoder also sees the pose image of the previous frame (pose.torchscript). Off by
+  // default: it did not beat the seed's conditioning on held-out dancers (docs/results.md).
+  bool previous_pose = false;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;

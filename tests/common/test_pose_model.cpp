@@ -69,7 +69,9 @@ TEST(PoseModel, ForwardReachesEveryParameter) {
 
 TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
   at::manual_seed(3);
-  PoseModel m = PoseModel::create(small());
+  PoseConfig c = small();
+  c.previous_pose = true;  // so that which pose is passed as the previous one shows
+  PoseModel m = PoseModel::create(c);
   m.train(false);
   at::NoGradGuard no_grad;
   const int64_t K = 4, B = 2, HW = 32 * 64;
@@ -110,12 +112,14 @@ TEST(PoseModel, ThePreviousPoseIsUsedOnlyWhenTheModelHasIt) {
   auto predict = [&](PoseModel& m, const at::Tensor& prev) {
     return m.decode(x, m.encode(x), m.label_encode(prev, label), z);
   };
-  PoseModel with = PoseModel::create(small());
+  PoseConfig c = small();
+  c.previous_pose = true;
+  PoseModel with = PoseModel::create(c);
   with.train(false);
   const auto a = predict(with, at::zeros_like(label)), b = predict(with, at::ones_like(label));
   EXPECT_GT((a - b).abs().max().item<double>(), 1e-4);
 
-  PoseConfig old = small();
+  PoseConfig old = c;
   nlohmann::json j = old;
   j.erase("previous_pose");
   old = j.get<PoseConfig>();

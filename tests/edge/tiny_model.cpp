@@ -84,6 +84,7 @@ ExportedPose& exported_pose() {
   c.l_dim = 4;
   c.n_dim = 2;
   c.d_out = 8;
+  c.previous_pose = true;  // the session passes the previous pose (test_pose_session)
   e = std::make_unique<ExportedPose>();
   e->model = std::make_unique<PoseModel>(PoseModel::create(c));
   e->model->train(false);

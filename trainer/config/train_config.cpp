@@ -47,8 +47,8 @@ namespace foresight {
   X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                     \
   X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                   \
   X(previous_pose, "--previous-pose",                                                            \
-    "pose: condition on the previous frame's pose image too (--previous-pose=false: only the "   \
-    "next one, as the seed)")                                                                    \
+    "pose: condition on the previous frame's pose image too (default: only the next one, as "    \
+    "the seed)")                                                                                 \
   X(frame_height, "--frame-height", "pose: frame and pose image height")                         \
   X(frame_width, "--frame-width", "pose: frame and pose image width")                            \
   X(video_len, "--video-len", "pose: frames per training clip")                                  \
@@ -227,7 +227,6 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   // (composite when true, the plain generator when false or older still).
   if (!j.contains("decoder")) c.decoder = j.value("composite", false) ? "composite" : "plain";
   if (!j.contains("normalize_conditions")) c.normalize_conditions = false;  // raw before it
-  if (!j.contains("previous_pose")) c.previous_pose = false;  // next pose only before it
 }
 
 namespace {
