@@ -126,8 +126,11 @@ TEST(PoseModel, ThePreviousPoseIsUsedOnlyWhenTheModelHasIt) {
   EXPECT_FALSE(old.previous_pose);
   PoseModel without = PoseModel::create(old);
   without.train(false);
-  EXPECT_TRUE(
-      at::equal(predict(without, at::zeros_like(label)), predict(without, at::ones_like(label))));
+  // Not bit-equal: LibTorch 2.x's profiling executor may run the second call through an optimised
+  // graph whose float results differ in the last bits. Far below the 1e-4 the pose moves above.
+  const auto c0 = predict(without, at::zeros_like(label)),
+             c1 = predict(without, at::ones_like(label));
+  EXPECT_LT((c0 - c1).abs().max().item<double>(), 1e-6);
 }
 
 TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) {
