@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <thread>
+
+#include "common/util/host.hpp"
 
 namespace foresight::bench {
 
@@ -20,9 +21,9 @@ void report_latencies(benchmark::State& state, std::vector<double> s) {
 int configure_threads() {
   static const int n = [] {
     const char* env = std::getenv("FORESIGHT_THREADS");
-    int t = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
-    at::set_num_threads(std::max(t, 1));
-    return std::max(t, 1);
+    const int t = thread_count(env ? std::atoi(env) : 0);
+    at::set_num_threads(t);
+    return t;
   }();
   return n;
 }

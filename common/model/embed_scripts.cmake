@@ -1,6 +1,6 @@
 # Writes OUT: a C++ file with one raw-string constant per TorchScript source in SCRIPTS,
-# looked up by file stem through foresight::model_script(name).
-set(body "// Generated from common/model/script/*.torchscript. Do not edit.\n#include <stdexcept>\n#include <string>\nnamespace foresight {\nstd::string model_script(const std::string& name) {\n")
+# looked up by file stem through foresight::embedded_script(name).
+set(body "// Generated from common/model/script/*.torchscript. Do not edit.\n#include <stdexcept>\n#include <string>\nnamespace foresight {\nstd::string embedded_script(const std::string& name) {\n")
 string(REPLACE "|" ";" SCRIPTS "${SCRIPTS}")
 foreach(f ${SCRIPTS})
   get_filename_component(stem ${f} NAME_WE)

@@ -25,6 +25,7 @@ struct PoseBuilder {
     m.register_attribute("padding", c10::IntType::get(), k / 2);
     m.register_attribute("groups", c10::IntType::get(), groups);
     m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    m.define(model_script("activation"));
     m.define(model_script("pose_conv"));
     return m;
   }

@@ -11,12 +11,17 @@
 
 namespace foresight {
 
-// The `activation` attribute of conv_layer.torchscript and pose_conv.torchscript; the scripts
-// compare it with these numbers.
+// The `activation` attribute of the convolution modules (activation.torchscript). The scripts
+// name these codes ACTIVATION_NONE, ACTIVATION_LEAKY_RELU, ...; model_script() puts the numbers
+// in. Values are stored in checkpoints and exports: never renumber.
 enum Activation : int64_t { kNone = 0, kLeakyRelu = 1, kTanh = 2, kSigmoid = 3 };
 
-// Returns the embedded TorchScript source `name` (file stem under model/script/).
+// The embedded TorchScript source `name` (file stem under model/script/), ready to define():
+// the ACTIVATION_* names replaced by their codes.
 std::string model_script(const std::string& name);
+
+// The source as embedded, names unreplaced (generated from model/script/ at build time).
+std::string embedded_script(const std::string& name);
 
 // An empty module of type __torch__.foresight.<type> in `cu`, with its `training` flag.
 torch::jit::Module make_script_module(const std::shared_ptr<torch::jit::CompilationUnit>& cu,

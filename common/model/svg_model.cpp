@@ -40,6 +40,7 @@ struct Builder {
     m.register_attribute("padding", c10::IntType::get(), padding);
     m.register_attribute("has_bn", c10::BoolType::get(), bn);
     m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    m.define(model_script("activation"));
     m.define(model_script("conv_layer"));
     return m;
   }
@@ -89,7 +90,7 @@ struct Builder {
     return m;
   }
 
-  // Embed + stacked LSTM cells; weights of all layers stacked along dim 0.
+  // Embed + stacked LSTM cells (lstm_cells.torchscript); weights of all layers stacked along dim 0.
   void lstm_core(Module& m, int64_t in, int64_t hidden, int64_t layers) {
     m.register_parameter("embed_weight", uniform_init({hidden, in}, in), false);
     m.register_parameter("embed_bias", uniform_init({hidden}, in), false);
@@ -98,6 +99,7 @@ struct Builder {
     m.register_parameter("b_ih", uniform_init({layers, 4 * hidden}, hidden), false);
     m.register_parameter("b_hh", uniform_init({layers, 4 * hidden}, hidden), false);
     m.register_attribute("n_layers", c10::IntType::get(), layers);
+    m.define(model_script("lstm_cells"));
   }
 
   Module lstm(int64_t in, int64_t out, int64_t hidden, int64_t layers) {

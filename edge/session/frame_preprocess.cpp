@@ -78,25 +78,10 @@ at::Tensor to_model_input(const cv::Mat& rgb, int height, int width) {
     cv::resize(crop, resized, cv::Size(width, height), 0, 0,
                crop.cols > width ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
-  at::Tensor hwc = at::from_blob(resized.data, {height, width, 3}, at::kByte);
-  return hwc.permute({2, 0, 1}).to(at::kFloat).div_(255.0).contiguous();
+  return rgb_to_tensor(resized);
 }
 
 at::Tensor to_model_input(const cv::Mat& rgb, int size) { return to_model_input(rgb, size, size); }
-
-cv::Mat to_rgb8(const at::Tensor& chw) {
-  at::Tensor hwc = chw.detach()
-                       .to(at::kCPU, at::kFloat)
-                       .clamp(0.0, 1.0)
-                       .mul(255.0)
-                       .round()
-                       .to(at::kByte)
-                       .permute({1, 2, 0})
-                       .contiguous();
-  cv::Mat view(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3,
-               hwc.data_ptr<uint8_t>());
-  return view.clone();
-}
 
 namespace {
 

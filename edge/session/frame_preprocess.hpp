@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/protocol/messages.hpp"
+#include "common/util/image_tensor.hpp"  // tensor_to_rgb, rgb_to_tensor
 #include "edge/session/image_decode.hpp"
 
 namespace foresight {
@@ -28,9 +29,6 @@ cv::Mat center_crop_square(const cv::Mat& rgb);
 // std::invalid_argument for an empty image, another type or a non-positive size.
 at::Tensor to_model_input(const cv::Mat& rgb, int height, int width);
 at::Tensor to_model_input(const cv::Mat& rgb, int size);  // square: size x size
-
-// CV_8UC3 RGB from a [3, H, W] float tensor (any device), clamped to [0, 1] and rounded.
-cv::Mat to_rgb8(const at::Tensor& chw);
 
 // Encodes a CV_8UC3 RGB image. Throws std::runtime_error if OpenCV cannot encode it.
 std::vector<uint8_t> encode_png(const cv::Mat& rgb);

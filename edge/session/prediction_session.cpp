@@ -477,7 +477,7 @@ struct PredictionSession::Impl {
     img.encoding = options.encoding;
     img.width = static_cast<uint32_t>(chw.size(2));
     img.height = static_cast<uint32_t>(chw.size(1));
-    cv::Mat rgb = to_rgb8(chw);
+    cv::Mat rgb = tensor_to_rgb(chw);
     img.bytes = options.encoding == ImageEncoding::jpeg ? encode_jpeg(rgb, 90) : encode_png(rgb);
     return img;
   }
@@ -488,17 +488,17 @@ struct PredictionSession::Impl {
     hub->publish("camera", jpeg_view(step.frame.display));
     cv::Mat pose_rgb;
     if (step.label) {
-      pose_rgb = to_rgb8(step.label->input);
+      pose_rgb = tensor_to_rgb(step.label->input);
       hub->publish("pose", jpeg_view(resize_to_width(pose_rgb, side)));
     }
     if (!next.defined()) return;
-    cv::Mat next_rgb = to_rgb8(next);
+    cv::Mat next_rgb = tensor_to_rgb(next);
     cv::Mat std_rgb = uncertainty_to_rgb(next_std);
     hub->publish("prediction", jpeg_view(resize_to_width(next_rgb, side)));
     hub->publish("uncertainty", jpeg_view(resize_to_width(std_rgb, side)));
     std::vector<std::pair<std::string, cv::Mat>> tiles = {
-        {"frame " + std::to_string(step.seq), to_rgb8(step.frame.input)},
-        {"predicted", predicted_now.defined() ? to_rgb8(predicted_now) : cv::Mat()}};
+        {"frame " + std::to_string(step.seq), tensor_to_rgb(step.frame.input)},
+        {"predicted", predicted_now.defined() ? tensor_to_rgb(predicted_now) : cv::Mat()}};
     if (step.label) tiles.push_back({"pose next", pose_rgb});
     tiles.push_back({"next", next_rgb});
     tiles.push_back({"uncertainty", std_rgb});

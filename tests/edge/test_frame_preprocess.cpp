@@ -93,7 +93,7 @@ TEST(FramePreprocess, CropsToTheAspectOfNonSquareModels) {
 
 TEST(FramePreprocess, TensorsRoundTripToImages) {
   at::Tensor t = at::rand({3, 16, 16});
-  cv::Mat rgb = to_rgb8(t);
+  cv::Mat rgb = tensor_to_rgb(t);
   at::Tensor back = to_model_input(rgb, 16);
   EXPECT_LE((back - t).abs().max().item<double>(), 0.5 / 255 + 1e-6);
 }

@@ -24,6 +24,7 @@
 #include "common/protocol/endpoint.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/host.hpp"
+#include "common/util/image_tensor.hpp"
 #include "trainer/cli/commands.hpp"
 #include "trainer/sim/live_world.hpp"
 
@@ -53,15 +54,6 @@ struct SimScore {
   double psnr_sum = 0, copy_sum = 0;
   double elapsed_s = 0;  // first step sent .. last prediction received (or gave up waiting)
 };
-
-// [3, H, W] float in [0, 1] from an RGB CV_8UC3 image, as the daemon scores its frames.
-at::Tensor to_tensor(const cv::Mat& rgb) {
-  cv::Mat c = rgb.isContinuous() ? rgb : rgb.clone();
-  return at::from_blob(c.data, {c.rows, c.cols, 3}, at::kByte)
-      .permute({2, 0, 1})
-      .to(at::kFloat)
-      .div(255.0);
-}
 
 class EdgeLink {
  public:
@@ -228,9 +220,9 @@ class Simulation {
         it = predicted_.erase(it);
         continue;
       }
-      const at::Tensor truth = to_tensor(now->second);
-      const double model = psnr(to_tensor(it->second), truth);
-      const double copy = psnr(to_tensor(before->second), truth);
+      const at::Tensor truth = rgb_to_tensor(now->second);
+      const double model = psnr(rgb_to_tensor(it->second), truth);
+      const double copy = psnr(rgb_to_tensor(before->second), truth);
       ++score_.scored;
       score_.psnr_sum += model;
       score_.copy_sum += copy;

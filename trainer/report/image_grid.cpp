@@ -27,18 +27,6 @@ std::string shape_of(const at::Tensor& t) {
 
 }  // namespace
 
-cv::Mat tensor_to_rgb(const at::Tensor& chw) {
-  if (chw.dim() != 3 || (chw.size(0) != 3 && chw.size(0) != 1) || !chw.is_floating_point()) {
-    throw std::invalid_argument(
-        "tensor_to_rgb: expected a floating [3,H,W] or [1,H,W] tensor, got " + shape_of(chw));
-  }
-  at::Tensor t = chw.detach().to(at::kCPU, at::kFloat);
-  t = at::nan_to_num(t, 0.0, 1.0, 0.0).clamp(0.0, 1.0).mul(255.0).round().to(at::kByte);
-  if (t.size(0) == 1) t = t.expand({3, t.size(1), t.size(2)});
-  t = t.permute({1, 2, 0}).contiguous();
-  return cv::Mat(int(t.size(0)), int(t.size(1)), CV_8UC3, t.data_ptr<uint8_t>()).clone();
-}
-
 std::vector<cv::Mat> tensor_to_rgb_frames(const at::Tensor& tchw) {
   if (tchw.dim() != 4) {
     throw std::invalid_argument("tensor_to_rgb_frames: expected [T,C,H,W], got " + shape_of(tchw));

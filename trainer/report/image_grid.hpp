@@ -8,12 +8,9 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-namespace foresight {
+#include "common/util/image_tensor.hpp"  // tensor_to_rgb
 
-// Returns a CV_8UC3 RGB image of a [3,H,W] (or [1,H,W], shown grey) floating tensor in [0,1], on
-// any device: values are clamped to [0,1], NaN shows as 0, then x*255 is rounded to nearest.
-// Throws std::invalid_argument for another shape or a non-floating dtype.
-cv::Mat tensor_to_rgb(const at::Tensor& chw);
+namespace foresight {
 
 // Returns one image per time step of a [T,C,H,W] tensor, as tensor_to_rgb. Throws as it does.
 std::vector<cv::Mat> tensor_to_rgb_frames(const at::Tensor& tchw);
