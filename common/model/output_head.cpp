@@ -9,27 +9,10 @@
 namespace foresight {
 
 DecoderHead parse_decoder_head(const std::string& name) {
-  if (name == "plain") return DecoderHead::kPlain;
-  if (name == "composite") return DecoderHead::kComposite;
-  if (name == "flow") return DecoderHead::kFlow;
-  if (name == "action") return DecoderHead::kAction;
-  throw std::invalid_argument("decoder head must be plain, composite, flow or action, not '" +
-                              name + "'");
+  return parse_enum<DecoderHead>(name, "decoder head");
 }
 
-std::string to_string(DecoderHead head) {
-  switch (head) {
-    case DecoderHead::kPlain:
-      return "plain";
-    case DecoderHead::kComposite:
-      return "composite";
-    case DecoderHead::kFlow:
-      return "flow";
-    case DecoderHead::kAction:
-      return "action";
-  }
-  return "?";
-}
+std::string to_string(DecoderHead head) { return name_of(head); }
 
 int decoder_head_channels(DecoderHead head) {
   switch (head) {

@@ -21,9 +21,20 @@
 #include <memory>
 #include <string>
 
+#include "common/util/enum_names.hpp"
+
 namespace foresight {
 
 enum class DecoderHead { kPlain = 0, kComposite = 1, kFlow = 2, kAction = 3 };
+template <>
+struct EnumNames<DecoderHead> {
+  static constexpr std::pair<DecoderHead, const char*> kNames[] = {
+      {DecoderHead::kPlain, "plain"},
+      {DecoderHead::kComposite, "composite"},
+      {DecoderHead::kFlow, "flow"},
+      {DecoderHead::kAction, "action"}};
+};
+FORESIGHT_JSON_ENUM(DecoderHead)
 
 // Layers of the action head: at fractions 1/4, 1/2, 3/4 and 1 of the gripper's displacement.
 constexpr int kActionLayers = 4;

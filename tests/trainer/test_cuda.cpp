@@ -121,14 +121,14 @@ INSTANTIATE_TEST_SUITE_P(TeacherForcing, CudaLoss, ::testing::Values(true, false
 TEST(Cuda, ARunResumesAcrossDevices) {
   SKIP_WITHOUT_CUDA();
   TrainConfig c = testing::toy_train_config("cuda-resume");
-  c.device = "cpu";
+  c.device = DeviceChoice::kCpu;
   train(c, std::nullopt);
   const fs::path run = c.out;
   TrainConfig more = c;
-  more.device = "cuda";
+  more.device = DeviceChoice::kCuda;
   more.epochs = 2;
   EXPECT_NO_THROW(train(more, run));
-  more.device = "cpu";
+  more.device = DeviceChoice::kCpu;
   more.epochs = 3;
   EXPECT_NO_THROW(train(more, run));
   auto [ckpt, model] = load_checkpoint(run / kLastCheckpoint);

@@ -39,7 +39,7 @@ const fs::path& dance_data() {
 }
 
 TrainConfig toy_pose_config(const std::string& tag) {
-  TrainConfig c = preset_config("tiny", "pose");
+  TrainConfig c = preset_config("tiny", ModelFamily::kPose);
   c.data = dance_data().string();
   c.out = testing::scratch_dir(tag).string();
   c.epochs = 1;
@@ -70,7 +70,7 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(std::isfinite(rows[0].loss));
   EXPECT_NEAR(rows[0].val_psnr, s.best_val_psnr, 1e-3);
-  EXPECT_EQ(checkpoint_family(run / kBestCheckpoint), "pose");
+  EXPECT_EQ(checkpoint_family(run / kBestCheckpoint), ModelFamily::kPose);
   auto [ckpt, model] = load_pose_checkpoint(run / kBestCheckpoint);
   EXPECT_EQ(model.config().f_dim, 8);
   EXPECT_EQ(model.config().decoder, DecoderHead::kComposite);

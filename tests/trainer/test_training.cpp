@@ -21,7 +21,7 @@ TrainConfig toy_config(const std::string& tag) { return testing::toy_train_confi
 
 TEST(Training, TwoIterationSmokeTestWritesARun) {
   TrainConfig c = toy_config("smoke");
-  c.prior = "learned";
+  c.prior = Prior::kLearned;
   TrainSummary s = train(c, std::nullopt);
   EXPECT_EQ(s.epochs, 1);
   EXPECT_TRUE(std::isfinite(s.best_val_psnr));
@@ -104,11 +104,11 @@ TEST(Checkpoint, ResumedRunEqualsTheUninterruptedOneBitForBit) {
   auto config = [](const std::string& tag, int epochs) {
     TrainConfig c = toy_config(tag);
     c.epochs = epochs;
-    c.lr_schedule = "none";
-    c.kl_anneal = "none";
+    c.lr_schedule = LrSchedule::kNone;
+    c.kl_anneal = KlAnneal::kNone;
     c.tfr = 0.5;  // a coin per sequence: the RNG stream must continue too
     c.tfr_start_decay_epoch = 100;
-    c.prior = "learned";
+    c.prior = Prior::kLearned;
     return c;
   };
   const TrainConfig whole = config("resume-whole", 2);

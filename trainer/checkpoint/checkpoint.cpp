@@ -25,13 +25,13 @@ std::string tensor_to_bytes(const at::Tensor& t) {
 }
 
 void write_checkpoint(const fs::path& path, const Checkpoint& ckpt, torch::jit::Module& module,
-                      const std::string& family, const std::string& model_config_json) {
+                      ModelFamily family, const std::string& model_config_json) {
   c10::Dict<std::string, at::Tensor> weights;
   for (const auto& p : module.named_parameters()) weights.insert(p.name, p.value.detach().cpu());
   for (const auto& b : module.named_buffers()) weights.insert(b.name, b.value.detach().cpu());
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
   dict.insert("format", std::string(kFormat));
-  dict.insert("family", family);
+  dict.insert("family", name_of(family));
   dict.insert("config", nlohmann::json(ckpt.config).dump());
   dict.insert("model_config", model_config_json);
   dict.insert("weights", weights);
@@ -65,14 +65,18 @@ class CheckpointFile {
       throw fail("unknown checkpoint format (expected " + std::string(kFormat) + ")");
     }
     auto family = dict_.find("family");
-    ckpt.family = family == dict_.end() ? "svg" : family->value().toStringRef();
-    if (ckpt.family != "svg" && ckpt.family != "pose")
-      throw fail("unknown model family '" + ckpt.family + "'");
+    try {
+      ckpt.family = family == dict_.end()
+                        ? ModelFamily::kSvg
+                        : parse_enum<ModelFamily>(family->value().toStringRef(), "field 'family'");
+    } catch (const std::invalid_argument& e) {
+      throw fail(e.what());
+    }
     try {
       ckpt.config = nlohmann::json::parse(get("config").toStringRef()).get<TrainConfig>();
       const auto model_config = nlohmann::json::parse(get("model_config").toStringRef());
-      if (ckpt.family == "svg") ckpt.model_config = model_config.get<SvgConfig>();
-      if (ckpt.family == "pose") ckpt.pose_config = model_config.get<PoseConfig>();
+      if (ckpt.family == ModelFamily::kSvg) ckpt.model_config = model_config.get<SvgConfig>();
+      if (ckpt.family == ModelFamily::kPose) ckpt.pose_config = model_config.get<PoseConfig>();
       ckpt.epoch = static_cast<int>(get("epoch").toInt());
       ckpt.iteration = get("iteration").toInt();
       ckpt.val_psnr = get("val_psnr").toDouble();
@@ -90,10 +94,11 @@ class CheckpointFile {
     return CheckpointError(path_.string() + ": " + what);
   }
 
-  void require_family(const std::string& family) const {
+  void require_family(ModelFamily family) const {
     if (ckpt.family != family) {
-      throw fail("is a " + ckpt.family + " checkpoint, not " + family +
-                 " (foresight picks the family from the file; this caller needs " + family + ")");
+      throw fail("is a " + name_of(ckpt.family) + " checkpoint, not " + name_of(family) +
+                 " (foresight picks the family from the file; this caller needs " +
+                 name_of(family) + ")");
     }
   }
 
@@ -141,16 +146,18 @@ class CheckpointFile {
 }  // namespace
 
 void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, SvgModel& model) {
-  write_checkpoint(path, ckpt, model.module(), "svg", nlohmann::json(model.config()).dump());
+  write_checkpoint(path, ckpt, model.module(), ModelFamily::kSvg,
+                   nlohmann::json(model.config()).dump());
 }
 
 void save_checkpoint(const fs::path& path, const Checkpoint& ckpt, PoseModel& model) {
-  write_checkpoint(path, ckpt, model.module(), "pose", nlohmann::json(model.config()).dump());
+  write_checkpoint(path, ckpt, model.module(), ModelFamily::kPose,
+                   nlohmann::json(model.config()).dump());
 }
 
 std::pair<Checkpoint, SvgModel> load_checkpoint(const fs::path& path) {
   CheckpointFile file(path);
-  file.require_family("svg");
+  file.require_family(ModelFamily::kSvg);
   SvgModel model = file.build_model([&] { return SvgModel::create(file.ckpt.model_config); });
   file.load_weights(model.module());
   return {std::move(file.ckpt), std::move(model)};
@@ -158,13 +165,13 @@ std::pair<Checkpoint, SvgModel> load_checkpoint(const fs::path& path) {
 
 std::pair<Checkpoint, PoseModel> load_pose_checkpoint(const fs::path& path) {
   CheckpointFile file(path);
-  file.require_family("pose");
+  file.require_family(ModelFamily::kPose);
   PoseModel model = file.build_model([&] { return PoseModel::create(file.ckpt.pose_config); });
   file.load_weights(model.module());
   return {std::move(file.ckpt), std::move(model)};
 }
 
-std::string checkpoint_family(const fs::path& path) { return CheckpointFile(path).ckpt.family; }
+ModelFamily checkpoint_family(const fs::path& path) { return CheckpointFile(path).ckpt.family; }
 
 fs::path resolve_checkpoint(const fs::path& p) {
   if (!fs::is_directory(p)) {

@@ -24,7 +24,7 @@ class CheckpointError : public std::runtime_error {
 
 struct Checkpoint {
   TrainConfig config;
-  std::string family = "svg";  // svg | pose: which of the two configs below describes the weights
+  ModelFamily family = ModelFamily::kSvg;  // which of the two configs below describes the weights
   SvgConfig model_config;
   PoseConfig pose_config;
   int epoch = 0;          // epochs completed
@@ -49,8 +49,9 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt, 
 std::pair<Checkpoint, SvgModel> load_checkpoint(const std::filesystem::path& path);
 std::pair<Checkpoint, PoseModel> load_pose_checkpoint(const std::filesystem::path& path);
 
-// "svg" or "pose" (checkpoints written before the pose family are svg). Throws as load_checkpoint.
-std::string checkpoint_family(const std::filesystem::path& path);
+// The checkpoint's family (checkpoints written before the pose family are svg). Throws as
+// load_checkpoint.
+ModelFamily checkpoint_family(const std::filesystem::path& path);
 
 // A checkpoint file, or a run directory (then its best checkpoint, or last if there is no best).
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& file_or_run_dir);

@@ -12,6 +12,7 @@
 #include "common/util/atomic_file.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/cli/commands.hpp"
+#include "trainer/config/enum_flag.hpp"
 #include "trainer/eval/eval_report.hpp"
 #include "trainer/eval/evaluator.hpp"
 #include "trainer/eval/pose_rollout.hpp"
@@ -24,7 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string checkpoint, data, split, json, out_dir, device = "auto";
+  std::string checkpoint, data, split, json, out_dir;
+  DeviceChoice device = DeviceChoice::kAuto;
   double noise_scale = -1;
   int frames = 0;
   int samples = 100, n_eval = 0, batch_size = 8, threads = 0, max_sequences = 0, workers = 2;
@@ -98,7 +100,7 @@ void add_eval_command(CLI::App& app) {
       "Folder for the CSV, plots and pictures (default: eval_<split> in the run directory)");
   cmd->add_option("--batch-size", a->batch_size, "Sequences per batch")->capture_default_str();
   cmd->add_option("--max-sequences", a->max_sequences, "Evaluate only the first N (0: all)");
-  cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+  add_enum_flag(*cmd, "--device", a->device, "auto | cpu | cuda [auto]");
   cmd->add_option("--threads", a->threads, "CPU threads (0: all cores)");
   cmd->add_option("--workers", a->workers, "Data-loading threads")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Latent noise seed")->capture_default_str();
@@ -109,7 +111,7 @@ void add_eval_command(CLI::App& app) {
   cmd->callback([a] {
     set_threads(a->threads);
     const fs::path ckpt_path = resolve_checkpoint(a->checkpoint);
-    if (checkpoint_family(ckpt_path) == "pose") {
+    if (checkpoint_family(ckpt_path) == ModelFamily::kPose) {
       if (a->split.empty()) a->split = "val";
       eval_pose(ckpt_path, *a);
       return;

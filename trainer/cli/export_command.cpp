@@ -21,10 +21,10 @@ void add_export_command(CLI::App& app) {
     auto path = resolve_checkpoint(*checkpoint);
     auto report = [&](const Checkpoint& ckpt, const std::string& file) {
       spdlog::info("exported {} model {} (epoch {}, val PSNR {:.2f} dB) -> {} ({} bytes)",
-                   ckpt.family, path.string(), ckpt.epoch, ckpt.val_psnr, file,
+                   name_of(ckpt.family), path.string(), ckpt.epoch, ckpt.val_psnr, file,
                    std::filesystem::file_size(file));
     };
-    if (checkpoint_family(path) == "pose") {
+    if (checkpoint_family(path) == ModelFamily::kPose) {
       auto [ckpt, model] = load_pose_checkpoint(path);
       ModelMetadata meta =
           make_pose_metadata(model, ckpt.val_psnr, fnv1a_hex(nlohmann::json(ckpt.config).dump()));

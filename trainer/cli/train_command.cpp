@@ -25,8 +25,9 @@ void add_train_command(CLI::App& app) {
     }
     TrainSummary s = train(config, resume_dir);
     spdlog::info("trained {} epochs; best validation PSNR {:.2f} dB ({} {:.2f} dB); run in {}",
-                 s.epochs, s.best_val_psnr, config.model == "pose" ? "copy-first" : "copy-last",
-                 s.copy_last_psnr, s.run_dir.string());
+                 s.epochs, s.best_val_psnr,
+                 config.model == ModelFamily::kPose ? "copy-first" : "copy-last", s.copy_last_psnr,
+                 s.run_dir.string());
   });
 }
 

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <type_traits>
+
+#include "trainer/config/enum_flag.hpp"
 
 namespace foresight {
 
@@ -78,10 +81,10 @@ SvgConfig TrainConfig::model_config() const {
   m.posterior_layers = posterior_layers;
   m.prior_layers = prior_layers;
   m.width = width;
-  m.learned_prior = prior == "learned";
+  m.learned_prior = prior == Prior::kLearned;
   m.last_frame_skip = last_frame_skip;
   m.n_past = n_past;
-  m.decoder = parse_decoder_head(decoder);
+  m.decoder = decoder;
   return m;
 }
 
@@ -94,7 +97,7 @@ PoseConfig TrainConfig::pose_config() const {
   m.n_dim = n_dim;
   m.d_out = d_out;
   m.previous_pose = previous_pose;
-  m.decoder = parse_decoder_head(decoder);
+  m.decoder = decoder;
   return m;
 }
 
@@ -102,14 +105,6 @@ void TrainConfig::validate() const {
   auto require = [](bool ok, const std::string& msg) {
     if (!ok) throw ConfigError(msg);
   };
-  require(prior == "fixed" || prior == "learned",
-          "--prior must be fixed or learned, not '" + prior + "'");
-  require(device == "auto" || device == "cpu" || device == "cuda",
-          "--device must be auto, cpu or cuda, not '" + device + "'");
-  require(kl_anneal == "none" || kl_anneal == "monotonic" || kl_anneal == "cyclical",
-          "--kl-anneal must be none, monotonic or cyclical, not '" + kl_anneal + "'");
-  require(lr_schedule == "none" || lr_schedule == "cosine",
-          "--lr-schedule must be none or cosine, not '" + lr_schedule + "'");
   require(epochs >= 1 && iters_per_epoch >= 1 && batch_size >= 1,
           "--epochs, --iters-per-epoch and --batch-size must be >= 1");
   require(n_past >= 1 && n_future >= 1, "--n-past and --n-future must be >= 1");
@@ -121,11 +116,9 @@ void TrainConfig::validate() const {
   require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,
           "--tfr and --tfr-lower-bound must be in [0, 1]");
   require(workers >= 1 && threads >= 0, "--workers >= 1 and --threads >= 0");
-  require(decoder == "plain" || decoder == "composite" || decoder == "flow" ||
-              (decoder == "action" && model == "svg"),
-          "--decoder must be plain, composite, flow or (svg) action, not '" + decoder + "'");
-  require(model == "svg" || model == "pose", "--model must be svg or pose, not '" + model + "'");
-  if (model == "pose") {
+  require(decoder != DecoderHead::kAction || model == ModelFamily::kSvg,
+          "--decoder action is for svg models (pose models have no actions)");
+  if (model == ModelFamily::kPose) {
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
     require(noise_scale >= 0 && noise_scale <= 100, "--noise-scale must be in [0, 100]");
     pose_config().validate();
@@ -153,7 +146,7 @@ TrainConfig svg_preset(const std::string& name) {
     // Teacher forcing stays 1 (docs/results.md): decaying it to 0.5 over the last 3 epochs cost
     // 0.7 dB of validation PSNR at epoch 7 (22.78 vs 23.48 dB, action head, seed 1).
     c.tfr_lower_bound = 1.0;
-    c.lr_schedule = "cosine";
+    c.lr_schedule = LrSchedule::kCosine;
     return c;
   }
   throw ConfigError("--preset must be tiny or paper, not '" + name + "'");
@@ -166,23 +159,23 @@ TrainConfig svg_preset(const std::string& name) {
 TrainConfig pose_preset(const std::string& name) {
   TrainConfig c = svg_preset(name == "tiny" ? "paper" : name);
   c.preset = name;
-  c.model = "pose";
+  c.model = ModelFamily::kPose;
   c.batch_size = 8;
   c.epochs = 60;
   c.iters_per_epoch = 500;
   c.beta = 1.0;
-  c.kl_anneal = "cyclical";
+  c.kl_anneal = KlAnneal::kCyclical;
   c.kl_cycles = 10;
   c.kl_ratio = 1.0;
   c.lr = 1e-3;
-  c.lr_schedule = "cosine";
+  c.lr_schedule = LrSchedule::kCosine;
   c.lr_min = 1e-5;
   c.grad_clip = 1.0;
   c.tfr = 1.0;
   c.tfr_start_decay_epoch = 10;
   c.tfr_decay_step = 0.1;
   c.tfr_lower_bound = 0.0;
-  c.decoder = "composite";
+  c.decoder = DecoderHead::kComposite;
   if (name == "tiny") {
     // Sized to train on 2 CPU cores in under 15 minutes (docs/results.md has the run: 7 min 48 s).
     // Short clips, so teacher forcing decays from the second epoch to 0: the model learns to take
@@ -205,10 +198,8 @@ TrainConfig pose_preset(const std::string& name) {
 
 }  // namespace
 
-TrainConfig preset_config(const std::string& name, const std::string& model) {
-  if (model == "svg") return svg_preset(name);
-  if (model == "pose") return pose_preset(name);
-  throw ConfigError("--model must be svg or pose, not '" + model + "'");
+TrainConfig preset_config(const std::string& name, ModelFamily model) {
+  return model == ModelFamily::kPose ? pose_preset(name) : svg_preset(name);
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
@@ -225,18 +216,24 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 #undef X
   // Runs written before --decoder: SVG ones had the plain head, pose ones the --composite flag
   // (composite when true, the plain generator when false or older still).
-  if (!j.contains("decoder")) c.decoder = j.value("composite", false) ? "composite" : "plain";
+  if (!j.contains("decoder")) {
+    c.decoder = j.value("composite", false) ? DecoderHead::kComposite : DecoderHead::kPlain;
+  }
   if (!j.contains("normalize_conditions")) c.normalize_conditions = false;  // raw before it
 }
 
 namespace {
-template <typename T>
+template <typename T, std::enable_if_t<!std::is_enum_v<T>, int> = 0>
 CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, T& value, const std::string& help) {
   return cmd.add_option(flag, value, help);
 }
 CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, bool& value,
                        const std::string& help) {
   return cmd.add_flag(flag, value, help);
+}
+template <typename E, typename = decltype(EnumNames<E>::kNames)>
+CLI::Option* bind_flag(CLI::App& cmd, const std::string& flag, E& value, const std::string& help) {
+  return add_enum_flag(cmd, flag, value, help);
 }
 }  // namespace
 

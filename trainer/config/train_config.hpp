@@ -10,10 +10,32 @@
 #include <string>
 #include <vector>
 
+#include "common/model/model_family.hpp"
+#include "common/model/output_head.hpp"
 #include "common/model/pose_config.hpp"
 #include "common/model/svg_config.hpp"
+#include "common/util/enum_names.hpp"
+#include "trainer/schedules/schedules.hpp"
 
 namespace foresight {
+
+// Where to train: the GPU when there is one (auto), or the one named.
+enum class DeviceChoice { kAuto, kCpu, kCuda };
+template <>
+struct EnumNames<DeviceChoice> {
+  static constexpr std::pair<DeviceChoice, const char*> kNames[] = {
+      {DeviceChoice::kAuto, "auto"}, {DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}};
+};
+FORESIGHT_JSON_ENUM(DeviceChoice)
+
+// SVG's prior over the latent: N(0, I) (SVG-FP) or an LSTM of the past frames (SVG-LP).
+enum class Prior { kFixed, kLearned };
+template <>
+struct EnumNames<Prior> {
+  static constexpr std::pair<Prior, const char*> kNames[] = {{Prior::kFixed, "fixed"},
+                                                             {Prior::kLearned, "learned"}};
+};
+FORESIGHT_JSON_ENUM(Prior)
 
 // A configuration that cannot run (flag values out of range or inconsistent): the command line's
 // fault, so `foresight` exits with the usage code 2.
@@ -24,12 +46,12 @@ class ConfigError : public std::invalid_argument {
 
 struct TrainConfig {
   // Data and run.
-  std::string data;           // dataset root
-  std::string out;            // run directory
-  std::string model = "svg";  // svg | pose (the pose-conditioned CVAE)
+  std::string data;  // dataset root
+  std::string out;   // run directory
+  ModelFamily model = ModelFamily::kSvg;
   std::string preset = "paper";
-  std::string device = "auto";  // auto | cpu | cuda
-  int threads = 0;              // 0: all cores
+  DeviceChoice device = DeviceChoice::kAuto;
+  int threads = 0;  // 0: all cores
   uint64_t seed = 1;
   int workers = 2;
   bool skip_bad = false;
@@ -41,12 +63,12 @@ struct TrainConfig {
   int n_eval = 12;         // frames per validation/evaluation window
   int val_sequences = 64;  // validation sequences evaluated after each epoch (0: all)
   // Model.
-  std::string prior = "fixed";  // fixed (SVG-FP) | learned (SVG-LP)
+  Prior prior = Prior::kFixed;
   double width = 1.0;
   int g_dim = 128, z_dim = 64, rnn_size = 256;
   int predictor_layers = 2, posterior_layers = 1, prior_layers = 1;
   bool last_frame_skip = false;
-  std::string decoder = "action";    // output head: plain | composite | flow | action (svg)
+  DecoderHead decoder = DecoderHead::kAction;  // the action head is for svg only
   bool normalize_conditions = true;  // svg: standardise actions/positions (train split statistics)
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
@@ -57,13 +79,13 @@ struct TrainConfig {
   double noise_scale = 0.5;  // latent noise scale of the validation rollout
   // Objective and optimiser.
   double beta = 1e-4;
-  double free_bits = 0.0;               // KL floor per latent dim and frame, nats (0: off)
-  std::string kl_anneal = "monotonic";  // none | monotonic | cyclical
+  double free_bits = 0.0;  // KL floor per latent dim and frame, nats (0: off)
+  KlAnneal kl_anneal = KlAnneal::kMonotonic;
   int kl_cycles = 4;
   double kl_ratio = 0.5;
   double lr = 0.002;
   double beta1 = 0.9;
-  std::string lr_schedule = "none";  // none | cosine
+  LrSchedule lr_schedule = LrSchedule::kNone;
   double lr_min = 1e-5;
   double grad_clip = 1.0;  // max global gradient norm (0: off)
   // Teacher forcing.
@@ -78,9 +100,9 @@ struct TrainConfig {
   void validate() const;
 };
 
-// The named preset's values ("paper" | "tiny") for the model family ("svg" | "pose"); throws
-// std::invalid_argument otherwise.
-TrainConfig preset_config(const std::string& name, const std::string& model = "svg");
+// The named preset's values ("paper" | "tiny") for the model family; throws ConfigError for
+// another name.
+TrainConfig preset_config(const std::string& name, ModelFamily model = ModelFamily::kSvg);
 
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);

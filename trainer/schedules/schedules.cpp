@@ -7,24 +7,10 @@
 namespace foresight {
 
 KlAnneal parse_kl_anneal(const std::string& name) {
-  if (name == "none") return KlAnneal::kNone;
-  if (name == "monotonic") return KlAnneal::kMonotonic;
-  if (name == "cyclical") return KlAnneal::kCyclical;
-  throw std::invalid_argument("--kl-anneal: unknown schedule '" + name +
-                              "' (none|monotonic|cyclical)");
+  return parse_enum<KlAnneal>(name, "--kl-anneal");
 }
 
-std::string to_string(KlAnneal mode) {
-  switch (mode) {
-    case KlAnneal::kNone:
-      return "none";
-    case KlAnneal::kMonotonic:
-      return "monotonic";
-    case KlAnneal::kCyclical:
-      return "cyclical";
-  }
-  return "?";
-}
+std::string to_string(KlAnneal mode) { return name_of(mode); }
 
 double KlSchedule::weight(int64_t iteration, int64_t total) const {
   if (mode == KlAnneal::kNone || total <= 0) return 1.0;

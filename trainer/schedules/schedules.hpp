@@ -5,9 +5,27 @@
 #include <cstdint>
 #include <string>
 
+#include "common/util/enum_names.hpp"
+
 namespace foresight {
 
 enum class KlAnneal { kNone, kMonotonic, kCyclical };
+template <>
+struct EnumNames<KlAnneal> {
+  static constexpr std::pair<KlAnneal, const char*> kNames[] = {{KlAnneal::kNone, "none"},
+                                                                {KlAnneal::kMonotonic, "monotonic"},
+                                                                {KlAnneal::kCyclical, "cyclical"}};
+};
+FORESIGHT_JSON_ENUM(KlAnneal)
+
+// The learning rate over the run: constant, or cosine_lr below.
+enum class LrSchedule { kNone, kCosine };
+template <>
+struct EnumNames<LrSchedule> {
+  static constexpr std::pair<LrSchedule, const char*> kNames[] = {{LrSchedule::kNone, "none"},
+                                                                  {LrSchedule::kCosine, "cosine"}};
+};
+FORESIGHT_JSON_ENUM(LrSchedule)
 
 // "none" | "monotonic" | "cyclical"; throws std::invalid_argument otherwise.
 KlAnneal parse_kl_anneal(const std::string& name);

@@ -164,7 +164,7 @@ class PoseFamily final : public TrainingFamily {
   }
 
   void save(const fs::path& path, Checkpoint ckpt) override {
-    ckpt.family = "pose";
+    ckpt.family = ModelFamily::kPose;
     ckpt.pose_config = model_->config();
     save_checkpoint(path, ckpt, *model_);
   }

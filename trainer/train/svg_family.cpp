@@ -99,7 +99,7 @@ class SvgFamily final : public TrainingFamily {
   }
 
   void save(const fs::path& path, Checkpoint ckpt) override {
-    ckpt.family = "svg";
+    ckpt.family = ModelFamily::kSvg;
     ckpt.model_config = model_->config();
     save_checkpoint(path, ckpt, *model_);  // copies to the CPU; the model stays on its device
   }

@@ -31,16 +31,16 @@ namespace fs = std::filesystem;
 // How often a GPU run reads its losses back to the host (see the training loop).
 constexpr int kGpuReadEvery = 20;
 
-c10::Device select_device(const std::string& name) {
-  if (name == "cpu") return c10::Device(c10::kCPU);
+c10::Device select_device(DeviceChoice choice) {
+  if (choice == DeviceChoice::kCpu) return c10::Device(c10::kCPU);
   const bool cuda = torch::cuda::is_available();
-  if (name == "cuda" && !cuda) {
+  if (choice == DeviceChoice::kCuda && !cuda) {
     throw ConfigError(std::string("--device cuda: ") +
                       (torch::cuda::device_count() == 0 && at::hasCUDA()
                            ? "no GPU is visible to this LibTorch"
                            : "this LibTorch was built without CUDA (LibTorch " TORCH_VERSION ")"));
   }
-  if (name == "auto") {
+  if (choice == DeviceChoice::kAuto) {
     spdlog::info("--device auto: {}", cuda ? "CUDA is available, training on the GPU"
                                            : "no CUDA in this LibTorch or machine, using the CPU");
   }
@@ -54,8 +54,8 @@ int set_threads(int threads) {
 }
 
 TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& resume_dir) {
-  const bool pose = resume_dir ? checkpoint_family(*resume_dir / kLastCheckpoint) == "pose"
-                               : requested.model == "pose";
+  const bool pose = (resume_dir ? checkpoint_family(*resume_dir / kLastCheckpoint)
+                                : requested.model) == ModelFamily::kPose;
   std::unique_ptr<TrainingFamily> family = pose ? make_pose_family() : make_svg_family();
   // The scripted methods run as they are written, without the executor's profiling runs and the
   // optimised graphs that follow them: those switch after a few calls, so a resumed process
@@ -119,7 +119,7 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     best_psnr = resumed->best_val_psnr;
   }
   const int64_t total_iters = static_cast<int64_t>(cfg.epochs) * cfg.iters_per_epoch;
-  KlSchedule kl{parse_kl_anneal(cfg.kl_anneal), cfg.kl_cycles, cfg.kl_ratio};
+  KlSchedule kl{cfg.kl_anneal, cfg.kl_cycles, cfg.kl_ratio};
   TeacherForcingSchedule tf{cfg.tfr, cfg.tfr_start_decay_epoch, cfg.tfr_decay_step,
                             cfg.tfr_lower_bound};
   at::Generator coins = at::detail::getDefaultCPUGenerator();
@@ -145,8 +145,9 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
                     "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs));
     for (int it = 0; it < cfg.iters_per_epoch; ++it, ++iteration) {
       beta_now = cfg.beta * kl.weight(iteration, total_iters);
-      lr_now = cfg.lr_schedule == "cosine" ? cosine_lr(cfg.lr, cfg.lr_min, iteration, total_iters)
-                                           : cfg.lr;
+      lr_now = cfg.lr_schedule == LrSchedule::kCosine
+                   ? cosine_lr(cfg.lr, cfg.lr_min, iteration, total_iters)
+                   : cfg.lr;
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
       }

@@ -36,7 +36,7 @@ TrainSummary train(const TrainConfig& config,
 
 // Picks the device for "auto" | "cpu" | "cuda" (auto logs its choice); throws ConfigError (exit
 // code 2) naming the reason if cuda is asked for and unavailable.
-c10::Device select_device(const std::string& name);
+c10::Device select_device(DeviceChoice choice);
 
 // Sets LibTorch's intra-op thread count (0: all cores) and returns it.
 int set_threads(int threads);
