@@ -1,10 +1,12 @@
 // Predictor on the full TorchScript runtime (.pt, torch::jit::load): needed for CUDA (a Jetson's
-// GPU); inputs move to the module's device, results stay there.
+// GPU); inputs move to the module's device, results stay there. On the CPU the module is frozen
+// and optimised at load (inference_graphs.hpp).
 #include <ATen/Context.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include "edge/runtime/inference_graphs.hpp"
 #include "edge/runtime/predictor_loading.hpp"
 
 namespace foresight::runtime_detail {
@@ -80,6 +82,9 @@ std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file
       }
     }
     module.eval();
+    // On the CPU, frozen graphs with oneDNN convolutions (inference_graphs.hpp); a GPU runs the
+    // module as exported (cuDNN picks its own algorithms).
+    if (!dev.is_cuda()) module = optimize_for_cpu_inference(module);
     return std::make_unique<FullPredictor>(std::move(module), std::move(metadata), dev);
   } catch (...) {
     rethrow_as_load_error(file);
