@@ -14,6 +14,7 @@
 #include "bench_support.hpp"
 #include "common/util/mac_counter.hpp"
 #include "edge/runtime/predictor.hpp"
+#include "trainer/config/train_config.hpp"
 #include "trainer/export/exporter.hpp"
 
 namespace foresight {
@@ -72,6 +73,50 @@ void BM_EdgeStep(benchmark::State& state, const std::string& ext) {
   state.counters["GFLOP_per_s"] =
       benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
+// One step of the pose CVAE's rollout at batch 1 (the paper preset, 32x64 frames): observe a
+// frame, predict the next under its pose image, as foresight-edge and `foresight eval` run it.
+const fs::path& exported_pose(const std::string& ext) {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / "foresight-bench";
+    fs::create_directories(d);
+    at::manual_seed(1);
+    PoseModel model = PoseModel::create(preset_config("paper", ModelFamily::kPose).pose_config());
+    ModelMetadata meta = make_pose_metadata(model, 0.0, "bench");
+    export_model(model, meta, d / "pose.ptl");
+    export_model(model, meta, d / "pose.pt");
+    return d;
+  }();
+  static fs::path ptl = dir / "pose.ptl", pt = dir / "pose.pt";
+  return ext == ".ptl" ? ptl : pt;
+}
+
+void BM_PoseStep(benchmark::State& state, const std::string& ext) {
+  bench::configure_threads();
+  auto predictor = load_predictor(exported_pose(ext));
+  const PoseConfig c = preset_config("paper", ModelFamily::kPose).pose_config();
+  const int64_t pixels = int64_t{c.height} * c.width;
+  auto s = predictor->init_state(1);
+  auto x = at::rand({1, 3, c.height, c.width});
+  auto label = at::rand({1, 3 * pixels});
+  auto labels = at::rand({1, 1, 3 * pixels});
+  auto noise = [&] { return at::randn({2, 1, c.n_dim * pixels}); };
+  for (int i = 0; i < 3; ++i) predictor->step(x, label, labels, s, false, noise());
+  std::vector<double> lat;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto out = predictor->step(x, label, labels, s, false, noise());
+    benchmark::DoNotOptimize(out.first.data_ptr());
+    lat.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  bench::report_latencies(state, lat);
+}
+BENCHMARK_CAPTURE(BM_PoseStep, lite_ptl, std::string(".ptl"))
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+BENCHMARK_CAPTURE(BM_PoseStep, full_pt, std::string(".pt"))
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+
 BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"))
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);

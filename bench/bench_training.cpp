@@ -1,8 +1,10 @@
-// Training and evaluation throughput of the paper preset (g 128, z 64, rnn 256, full VGG widths,
-// batch 12, n_past 2 + n_future 10), in sequences per second, on the CPU and on CUDA when this
-// LibTorch has it. Random frames: speed does not depend on the pixels.
+// Training and evaluation throughput of the paper presets, in sequences per second, on the CPU and
+// on CUDA when this LibTorch has it: SVG (g 128, z 64, rnn 256, full VGG widths, batch 12,
+// n_past 2 + n_future 10) and the pose CVAE (F 128, L 32, N 12, D_out 192, 32x64 frames, batch 8,
+// clips of 16 frames). Random frames: speed does not depend on the pixels.
 //   FORESIGHT_THREADS=2 build/bench/bench_training
-//   build/bench/bench_training --export-model svg.pt   (the benchmarked model, for eager_svg.py)
+//   build/bench/bench_training --export-model svg.pt        (the benchmarked SVG, for eager_svg.py)
+//   build/bench/bench_training --export-pose-model pose.pt  (the pose CVAE, for eager_pose.py)
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
@@ -13,6 +15,8 @@
 #include "bench_support.hpp"
 #include "common/util/allocator.hpp"
 #include "trainer/export/exporter.hpp"
+#include "trainer/config/train_config.hpp"
+#include "trainer/train/pose_objective.hpp"
 #include "trainer/train/svg_objective.hpp"
 
 namespace foresight {
@@ -26,6 +30,13 @@ SvgModel paper_model(const c10::Device& device) {
   c.learned_prior = true;
   SvgModel m = SvgModel::create(c);
   m.to(device);
+  return m;
+}
+
+PoseModel paper_pose_model(const c10::Device& device) {
+  at::manual_seed(1);
+  PoseModel m = PoseModel::create(preset_config("paper", ModelFamily::kPose).pose_config());
+  m.module().to(device);
   return m;
 }
 
@@ -79,6 +90,43 @@ BENCHMARK(BM_TrainIteration)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(10);
 
+// One pose training iteration as the trainer runs it at the start of the paper schedule:
+// teacher-forced clips of 16 frames, 15 predicted steps each (pose_objective.cpp).
+void BM_PoseTrainIteration(benchmark::State& state) {
+  bench::configure_threads();
+  const c10::Device device = device_of(state.range(0));
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  const TrainConfig cfg = preset_config("paper", ModelFamily::kPose);
+  PoseModel model = paper_pose_model(device);
+  model.train(true);
+  torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(cfg.lr));
+  const int64_t T = cfg.video_len, B = cfg.batch_size;
+  auto frames = at::rand({T, B, 3, cfg.frame_height, cfg.frame_width}).to(device);
+  auto labels = at::rand({T, B, 3, cfg.frame_height, cfg.frame_width}).to(device);
+  auto tf = at::ones({B}, at::kBool);
+  at::Generator gen = at::detail::createCPUGenerator(1);
+  if (device.is_cuda()) {
+    gen = at::globalContext().defaultGenerator(device);
+    at::globalContext().setBenchmarkCuDNN(true);
+  }
+  torch::jit::GraphOptimizerEnabledGuard graphs(false);  // as the trainer runs it
+  auto iteration = [&] {
+    PoseLoss l = pose_loss(model, frames, labels, tf, cfg.beta, gen);
+    adam.zero_grad();
+    l.loss.backward();
+    adam.step();
+    benchmark::DoNotOptimize(l.loss.item<float>());
+  };
+  iteration();
+  for (auto _ : state) iteration();
+  state.counters["sequences_per_s"] =
+      benchmark::Counter(static_cast<double>(B), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PoseTrainIteration)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(10);
+
 void BM_Evaluate(benchmark::State& state) {
   bench::configure_threads();
   const c10::Device device = device_of(state.range(0));
@@ -115,6 +163,11 @@ int main(int argc, char** argv) {
     foresight::Checkpoint ckpt;
     ckpt.model_config = model.config();
     foresight::export_model(model, foresight::make_metadata(ckpt, model), argv[2]);
+    return 0;
+  }
+  if (argc == 3 && std::string(argv[1]) == "--export-pose-model") {
+    foresight::PoseModel model = foresight::paper_pose_model(c10::kCPU);
+    foresight::export_model(model, foresight::make_pose_metadata(model, 0.0, "bench"), argv[2]);
     return 0;
   }
   foresight::keep_tensor_memory_in_the_heap();  // as foresight's main does

@@ -4,9 +4,11 @@
 Interleaves, for ROUNDS rounds: the C++ training iteration (bench_training, paper preset, batch
 12, 2 + 10 frames, teacher-forced), the eager one (bench/eager_svg.py on the same weights), the
 C++ edge step through both runtimes (bench_inference, batch 1) and the eager step; then prints
-the median of each and the ratios (> 1: Foresight is faster). Same threads on both sides.
+the median of each and the ratios (> 1: Foresight is faster). Same threads on both sides. The
+pose CVAE the same way (bench_training's BM_PoseTrainIteration and bench_inference's BM_PoseStep
+beside bench/eager_pose.py, paper preset).
 
-  /usr/bin/python3 bench/vs_eager.py build [--rounds 2] [--threads 2]
+  /usr/bin/python3 bench/vs_eager.py build [--rounds 2] [--threads 2] [--family svg|pose|both]
   python3 bench/vs_eager.py build --device cuda [--rounds 3]   (training only; GPU machine)
 
 With --device cuda the training iteration runs on the GPU on both sides (bench_training's
@@ -32,9 +34,9 @@ def gbench(binary, filt, threads):
     return runs
 
 
-def eager(model, threads, *args):
+def eager(model, threads, *args, script="eager_svg.py"):
     here = os.path.dirname(os.path.abspath(__file__))
-    out = subprocess.run([sys.executable, os.path.join(here, "eager_svg.py"), model,
+    out = subprocess.run([sys.executable, os.path.join(here, script), model,
                           "--threads", str(threads), *args],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -68,9 +70,49 @@ def main():
     ap.add_argument("--steps", type=int, default=30, help="eager edge steps per round")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda: training on the GPU only")
     ap.add_argument("--iters", type=int, default=20, help="eager GPU iterations per round")
+    ap.add_argument("--family", default="both", choices=("svg", "pose", "both"))
     args = ap.parse_args()
     if args.device == "cuda":
         return compare_on_gpu(args)
+    if args.family in ("svg", "both"):
+        compare_svg(args)
+    if args.family in ("pose", "both"):
+        compare_pose(args)
+
+
+def compare_pose(args):
+    training = os.path.join(args.build, "bench", "bench_training")
+    inference = os.path.join(args.build, "bench", "bench_inference")
+    model = os.path.join(tempfile.gettempdir(), "foresight-bench", "pose_train.pt")
+    os.makedirs(os.path.dirname(model), exist_ok=True)
+    subprocess.run([training, "--export-pose-model", model], check=True)
+    print(json.dumps({"pose parity": eager(model, args.threads, "--check",
+                                            script="eager_pose.py")}), flush=True)
+    rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step")}
+    for r in range(args.rounds):
+        for run in gbench(inference, "BM_PoseStep", args.threads):
+            rows["cpp_lite" if "lite" in run["name"] else "cpp_full"].append(run["p50_ms"])
+        rows["eager_step"].append(eager(model, args.threads, "--step", str(args.steps),
+                                        script="eager_pose.py")["step_p50_ms"])
+        rows["cpp_train"].append(
+            gbench(training, "BM_PoseTrainIteration/0", args.threads)[0]["sequences_per_s"])
+        rows["eager_train"].append(eager(model, args.threads, "--train", "2",
+                                         script="eager_pose.py")["train_seq_per_s"])
+        print(json.dumps({"pose round": r + 1, **{k: v[-1] for k, v in rows.items()}}),
+              flush=True)
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"\n| pose CVAE, paper preset | Foresight | plain PyTorch eager, same net | ratio |"
+          f"\n|---|---|---|---|")
+    print(f"| training iteration, batch 8, clips of 16 frames, teacher-forced | "
+          f"{med['cpp_train']:.3f} seq/s | {med['eager_train']:.3f} seq/s | "
+          f"**{med['cpp_train'] / med['eager_train']:.2f}x** |")
+    for key, label in (("cpp_full", "full runtime `.pt`"), ("cpp_lite", "lite runtime `.ptl`")):
+        print(f"| rollout step, batch 1, {label} (p50) | {med[key]:.1f} ms | "
+              f"{med['eager_step']:.1f} ms | **{med['eager_step'] / med[key]:.2f}x** |")
+    print(f"\n{args.rounds} rounds, medians; {args.threads} threads each side.")
+
+
+def compare_svg(args):
     training = os.path.join(args.build, "bench", "bench_training")
     inference = os.path.join(args.build, "bench", "bench_inference")
     # bench_inference exports the full-size model (random weights) here on its first run.
