@@ -1,0 +1,309 @@
+#include "trainer/distributed/dist_group.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/util/torch_compat.hpp"
+#include "trainer/config/train_config.hpp"
+
+#if FORESIGHT_WITH_DISTRIBUTED
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#endif
+
+namespace foresight {
+
+bool distributed_support() { return FORESIGHT_WITH_DISTRIBUTED != 0; }
+
+std::string available_backends() {
+#if FORESIGHT_WITH_DISTRIBUTED && defined(USE_C10D_NCCL)
+  return "gloo, nccl";
+#elif FORESIGHT_WITH_DISTRIBUTED
+  return "gloo";
+#else
+  return "none";
+#endif
+}
+
+std::string resolve_backend(const GroupOptions& options) {
+  const bool nccl = available_backends().find("nccl") != std::string::npos;
+  if (options.backend == "auto") return options.cuda && nccl ? "nccl" : "gloo";
+  if (options.backend == "nccl") {
+    if (!nccl) {
+      throw ConfigError("--dist-backend nccl: this LibTorch (" TORCH_VERSION
+                        ") was built without NCCL (it has: " +
+                        available_backends() + ")");
+    }
+    if (!options.cuda) throw ConfigError("--dist-backend nccl needs --device cuda");
+    return "nccl";
+  }
+  if (options.backend == "gloo") return "gloo";
+  throw ConfigError("--dist-backend must be auto, gloo or nccl, not '" + options.backend + "'");
+}
+
+#if FORESIGHT_WITH_DISTRIBUTED
+
+namespace {
+
+// The c10d base class of a backend: ProcessGroup in 1.13, Backend from 2.0 on.
+#if FORESIGHT_TORCH_AT_LEAST(2, 0)
+using BackendBase = c10d::Backend;
+#else
+using BackendBase = c10d::ProcessGroup;
+#endif
+
+constexpr auto kBeat = std::chrono::milliseconds(1000);  // heartbeat period
+
+std::string first_line(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+c10::intrusive_ptr<c10d::Store> connect_store(const DistEnv& env, bool host,
+                                              std::chrono::milliseconds timeout) {
+  c10d::TCPStoreOptions o;
+  o.port = static_cast<uint16_t>(env.master_port);
+  o.isServer = host;
+  o.numWorkers = env.world_size;
+  o.waitWorkers = false;
+  o.timeout = timeout;
+  c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+  if (env.agent_store) store = c10::make_intrusive<c10d::PrefixStore>(env.store_prefix(), store);
+  return c10::make_intrusive<c10d::PrefixStore>("foresight", store);
+}
+
+std::string key(const char* what, int rank) {
+  return std::string("/") + what + "/" + std::to_string(rank);
+}
+
+// Every rank adds 1 to its counter in the store each kBeat, from a thread of its own on a
+// connection of its own, and publishes how many collectives it has entered: a rank whose counter
+// stands still is gone (or stopped), one whose collective count lags is stuck.
+class Heartbeat {
+ public:
+  Heartbeat(c10::intrusive_ptr<c10d::Store> store, int rank, int size)
+      : store_(std::move(store)), rank_(rank), size_(size), thread_([this] { run(); }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void entering(int64_t collective) { collectives_ = collective; }
+
+  // Names the ranks that are gone or stuck; waits ~3 beats to see which counters move.
+  std::string diagnose() {
+    try {
+      const auto before = read();
+      std::this_thread::sleep_for(3 * kBeat + kBeat / 2);
+      const auto after = read();
+      std::vector<int> gone, behind;
+      int64_t most = 0;
+      for (int r = 0; r < size_; ++r) most = std::max(most, after[r].second);
+      for (int r = 0; r < size_; ++r) {
+        if (r == rank_) continue;
+        if (after[r].first == before[r].first) {
+          gone.push_back(r);
+        } else if (after[r].second < most) {
+          behind.push_back(r);
+        }
+      }
+      auto list = [](const std::vector<int>& v) {
+        std::string s;
+        for (int r : v) s += (s.empty() ? "" : ", ") + std::to_string(r);
+        return s;
+      };
+      if (!gone.empty()) {
+        return std::string(gone.size() == 1 ? "rank " : "ranks ") + list(gone) +
+               " stopped (no heartbeat for 3 s: the process died or was stopped)";
+      }
+      if (!behind.empty()) {
+        return std::string(behind.size() == 1 ? "rank " : "ranks ") + list(behind) +
+               " is alive but stuck before this collective (hung, or far slower)";
+      }
+      return "every rank is alive: the network between them failed or a rank is slower than "
+             "--dist-timeout";
+    } catch (const std::exception&) {
+      return "the rendezvous store is unreachable: rank 0 (its host) is lost, or the store's host";
+    }
+  }
+
+ private:
+  // (beats, collectives entered) of every rank.
+  std::vector<std::pair<int64_t, int64_t>> read() {
+    std::lock_guard<std::mutex> lock(store_mu_);
+    std::vector<std::pair<int64_t, int64_t>> v;
+    for (int r = 0; r < size_; ++r) {
+      v.emplace_back(store_->add(key("alive", r), 0), store_->add(key("entered", r), 0));
+    }
+    return v;
+  }
+
+  void run() {
+    int64_t published = 0;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        std::lock_guard<std::mutex> s(store_mu_);
+        store_->add(key("alive", rank_), 1);
+        const int64_t c = collectives_;
+        if (c != published) store_->add(key("entered", rank_), c - published);
+        published = c;
+      } catch (const std::exception&) {
+        // The store is gone (its host ended): a failing collective reports it.
+      }
+      lock.lock();
+      cv_.wait_for(lock, kBeat, [this] { return stop_; });
+    }
+  }
+
+  c10::intrusive_ptr<c10d::Store> store_;
+  const int rank_, size_;
+  std::atomic<int64_t> collectives_{0};
+  std::mutex mu_, store_mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+struct DistGroup::Impl {
+  DistEnv env;
+  std::string backend_name;
+  std::chrono::milliseconds timeout{0};
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<BackendBase> backend;
+  std::unique_ptr<Heartbeat> heartbeat;
+  int64_t collectives = 0;
+
+  // Runs one collective; a failure becomes a DistributedError naming the lost rank(s).
+  template <class Start>
+  void run(const std::string& what, Start start) {
+    heartbeat->entering(++collectives);
+    try {
+      auto work = start();
+      work->wait(timeout);
+    } catch (const std::exception& e) {
+      const std::string cause = first_line(e.what());
+      spdlog::error("rank {}: {} failed ({}); asking the store which rank is lost", env.rank, what,
+                    cause);
+      throw DistributedError("data-parallel run lost a peer during " + what + ": " +
+                             heartbeat->diagnose() + " [rank " + std::to_string(env.rank) + " of " +
+                             std::to_string(env.world_size) + ", " + backend_name + ": " + cause +
+                             "]");
+    }
+  }
+};
+
+DistGroup::DistGroup(const DistEnv& env, const GroupOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& d = *impl_;
+  d.env = env;
+  d.backend_name = resolve_backend(options);
+  d.timeout = options.timeout;
+  const bool host = !env.agent_store && env.rank == 0;
+  try {
+    d.store = connect_store(env, host, d.timeout);
+    // The heartbeat's own connection: a client even on the host.
+    d.heartbeat =
+        std::make_unique<Heartbeat>(connect_store(env, false, d.timeout), env.rank, env.world_size);
+  } catch (const std::exception& e) {
+    throw DistributedError("rank " + std::to_string(env.rank) + ": cannot " +
+                           (host ? "host" : "reach") + " the rendezvous store at " +
+                           env.master_addr + ":" + std::to_string(env.master_port) + " (" +
+                           first_line(e.what()) + ")");
+  }
+  try {
+    if (d.backend_name == "nccl") {
+#ifdef USE_C10D_NCCL
+      auto o = c10d::ProcessGroupNCCL::Options::create();
+      o->timeout = d.timeout;
+      d.backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(d.store, env.rank, env.world_size, o);
+#endif
+    } else {
+      auto o = c10d::ProcessGroupGloo::Options::create(d.timeout);
+      const char* ifnames = std::getenv("GLOO_SOCKET_IFNAME");
+      if (ifnames != nullptr && *ifnames != '\0') {
+        std::stringstream list(ifnames);
+        std::string name;
+        while (std::getline(list, name, ',')) {
+          if (!name.empty())
+            o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
+        }
+      } else {
+        o->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      }
+      d.backend = c10::make_intrusive<c10d::ProcessGroupGloo>(d.store, env.rank, env.world_size, o);
+    }
+  } catch (const std::exception& e) {
+    throw DistributedError("rank " + std::to_string(env.rank) + ": the " + d.backend_name +
+                           " process group did not form within --dist-timeout (" +
+                           std::to_string(options.timeout.count()) +
+                           " s): " + first_line(e.what()));
+  }
+}
+
+DistGroup::~DistGroup() = default;
+
+int DistGroup::rank() const { return impl_->env.rank; }
+int DistGroup::size() const { return impl_->env.world_size; }
+const std::string& DistGroup::backend() const { return impl_->backend_name; }
+
+void DistGroup::broadcast(const std::vector<at::Tensor>& tensors, const std::string& what,
+                          int root) {
+  for (const at::Tensor& t : tensors) {
+    std::vector<at::Tensor> one{t};
+    c10d::BroadcastOptions o;
+    o.rootRank = root;
+    impl_->run("the broadcast of " + what, [&] { return impl_->backend->broadcast(one, o); });
+  }
+}
+
+void DistGroup::all_reduce_sum(at::Tensor& tensor, const std::string& what) {
+  std::vector<at::Tensor> one{tensor};
+  impl_->run("the all-reduce of " + what, [&] { return impl_->backend->allreduce(one); });
+}
+
+void DistGroup::barrier(const std::string& what) {
+  impl_->run(what, [&] { return impl_->backend->barrier(); });
+}
+
+#else  // built without c10d Gloo
+
+struct DistGroup::Impl {};
+
+DistGroup::DistGroup(const DistEnv& env, const GroupOptions&) {
+  throw DistributedError("rank " + std::to_string(env.rank) +
+                         ": this foresight was built without distributed support (no c10d Gloo "
+                         "in LibTorch " TORCH_VERSION
+                         ", or no libgloo-dev headers at build time); run one process, or rebuild "
+                         "with libgloo-dev installed");
+}
+DistGroup::~DistGroup() = default;
+int DistGroup::rank() const { return 0; }
+int DistGroup::size() const { return 1; }
+const std::string& DistGroup::backend() const {
+  static const std::string none = "none";
+  return none;
+}
+void DistGroup::broadcast(const std::vector<at::Tensor>&, const std::string&, int) {}
+void DistGroup::all_reduce_sum(at::Tensor&, const std::string&) {}
+void DistGroup::barrier(const std::string&) {}
+
+#endif
+
+}  // namespace foresight
