@@ -75,7 +75,11 @@ DistEnv detect_dist_env(const EnvLookup& lookup) {
     throw ConfigError(rank_var + "=" + std::to_string(env.rank) + " is not below " + world_var +
                       "=" + std::to_string(env.world_size));
   }
-  if (!env.distributed()) return env;
+  // One rank: a group only when torchrun (or a launcher like it) gave the store's address.
+  if (env.world_size == 1) {
+    env.group_of_one = env.launcher == "torchrun" && get("MASTER_ADDR") && get("MASTER_PORT");
+    if (!env.group_of_one) return env;
+  }
   const auto addr = get("MASTER_ADDR");
   if (!addr || addr->empty()) {
     throw ConfigError("MASTER_ADDR is not set: a " + std::to_string(env.world_size) +

@@ -22,8 +22,10 @@ struct DistEnv {
   bool agent_store = false;
   int restart_count = 0;
 
-  // More than one process: the run is data-parallel.
-  bool distributed() const { return world_size > 1; }
+  // The process joins a process group: more than one rank, or torchrun's variables with a store
+  // address (a group of one, as torch.distributed makes it under `torchrun --nproc_per_node 1`).
+  bool distributed() const { return world_size > 1 || group_of_one; }
+  bool group_of_one = false;
   // The key prefix of torchrun's agent store ("" without one).
   std::string store_prefix() const;
   // "rank 1 of 2 (local rank 1), torchrun, store 127.0.0.1:29500 (agent)" for the start-up log.

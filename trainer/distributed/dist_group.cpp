@@ -91,8 +91,13 @@ std::string key(const char* what, int rank) {
 // stands still is gone (or stopped), one whose collective count lags is stuck.
 class Heartbeat {
  public:
-  Heartbeat(c10::intrusive_ptr<c10d::Store> store, int rank, int size)
-      : store_(std::move(store)), rank_(rank), size_(size), thread_([this] { run(); }) {}
+  // store_host: who hosts the store, for the message when it stops answering.
+  Heartbeat(c10::intrusive_ptr<c10d::Store> store, int rank, int size, std::string store_host)
+      : store_(std::move(store)),
+        rank_(rank),
+        size_(size),
+        store_host_(std::move(store_host)),
+        thread_([this] { run(); }) {}
   ~Heartbeat() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -136,7 +141,7 @@ class Heartbeat {
       return "every rank is alive: the network between them failed or a rank is slower than "
              "--dist-timeout";
     } catch (const std::exception&) {
-      return "the rendezvous store is unreachable: rank 0 (its host) is lost, or the store's host";
+      return "the rendezvous store no longer answers: " + store_host_ + " is lost";
     }
   }
 
@@ -172,6 +177,7 @@ class Heartbeat {
 
   c10::intrusive_ptr<c10d::Store> store_;
   const int rank_, size_;
+  const std::string store_host_;
   std::atomic<int64_t> collectives_{0};
   std::mutex mu_, store_mu_;
   std::condition_variable cv_;
@@ -199,8 +205,7 @@ struct DistGroup::Impl {
       work->wait(timeout);
     } catch (const std::exception& e) {
       const std::string cause = first_line(e.what());
-      spdlog::error("rank {}: {} failed ({}); asking the store which rank is lost", env.rank, what,
-                    cause);
+      spdlog::error("{} failed ({}); asking the store which rank is lost", what, cause);
       throw DistributedError("data-parallel run lost a peer during " + what + ": " +
                              heartbeat->diagnose() + " [rank " + std::to_string(env.rank) + " of " +
                              std::to_string(env.world_size) + ", " + backend_name + ": " + cause +
@@ -219,8 +224,9 @@ DistGroup::DistGroup(const DistEnv& env, const GroupOptions& options)
   try {
     d.store = connect_store(env, host, d.timeout);
     // The heartbeat's own connection: a client even on the host.
-    d.heartbeat =
-        std::make_unique<Heartbeat>(connect_store(env, false, d.timeout), env.rank, env.world_size);
+    d.heartbeat = std::make_unique<Heartbeat>(
+        connect_store(env, false, d.timeout), env.rank, env.world_size,
+        env.agent_store ? "torchrun's agent (its store's host)" : "rank 0 (it hosts the store)");
   } catch (const std::exception& e) {
     throw DistributedError("rank " + std::to_string(env.rank) + ": cannot " +
                            (host ? "host" : "reach") + " the rendezvous store at " +
