@@ -172,7 +172,9 @@ TEST(GradientAverager, EveryRankEndsWithTheMeanOfTheGradients) {
 const std::string kForesight = FORESIGHT_BINARY_DIR "/trainer/foresight";
 
 // The toy configuration of tests/e2e/checkpoint_kill.sh on the shared tiny dataset, BatchNorm
-// frozen so that the rank split cannot change the math.
+// frozen so that the rank split cannot change the math, half the sequences fed back their own
+// prediction (per-sequence coins), and schedules that do not depend on the run's length (a run
+// extended by --resume --epochs keeps them).
 std::vector<std::string> train_args(const fs::path& out, int epochs, int iters) {
   return {kForesight,
           "--log-level",
@@ -215,9 +217,13 @@ std::vector<std::string> train_args(const fs::path& out, int epochs, int iters) 
           "--tfr",
           "0.5",
           "--tfr-start-decay-epoch",
-          "0",
+          "100",
           "--batchnorm",
           "frozen",
+          "--lr-schedule",
+          "none",
+          "--kl-anneal",
+          "none",
           "--dist-timeout",
           "60"};
 }
