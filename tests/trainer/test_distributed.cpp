@@ -1,7 +1,8 @@
 // Data-parallel training: the launcher environment, the process group and gradient average in
 // one process (two threads as two ranks), and the real `foresight` binary as 2 ranks on loopback:
 // (a) 2 ranks x batch B/2 end with the weights of 1 rank x batch B, (c) a killed rank makes the
-// other exit with code 5 naming it while the last checkpoint still loads, (d) a 2-rank run
+// other exit with code 5 naming it while the last checkpoint still loads (and a stopped, hung
+// rank after --dist-timeout), (d) a 2-rank run
 // resumes as 1 rank. The shards of an epoch: tests/common/test_distributed_sampler.cpp (b).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -313,6 +314,28 @@ TEST(DataParallelTraining, AKilledRankStopsTheOtherWithCode5NamingItAndTheCheckp
   for (const auto& p : fs::directory_iterator(dir / "run")) {
     EXPECT_EQ(p.path().string().find(".tmp"), std::string::npos) << p.path();
   }
+}
+
+TEST(DataParallelTraining, AHungRankStopsTheOtherAfterTheTimeoutNamingIt) {
+  if (!distributed_support()) GTEST_SKIP() << "built without distributed support";
+  const fs::path dir = testing::scratch_dir("dp-hang");
+  auto args = train_args(dir / "run", 500, 2);
+  args.back() = "3";  // --dist-timeout 3
+  const int port = testing::free_port();
+  const pid_t p0 = testing::spawn(args, rank_env(0, port), dir / "rank0.log");
+  const pid_t p1 = testing::spawn(args, rank_env(1, port), dir / "rank1.log");
+  const fs::path last = dir / "run" / kLastCheckpoint;
+  for (int i = 0; i < 600 && !fs::exists(last); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(fs::exists(last)) << testing::read_log(dir / "rank0.log");
+  ::kill(p1, SIGSTOP);  // hung: alive, silent
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(testing::wait_exit(p0, 30s), kExitPeerLost);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);  // 3 s timeout + 3.5 s of heartbeats
+  ::kill(p1, SIGKILL);
+  testing::wait_exit(p1, 10s);
+  const std::string log = testing::read_log(dir / "rank0.log");
+  EXPECT_NE(log.find("rank 1 stopped"), std::string::npos) << log;
+  load_checkpoint(last);
 }
 
 TEST(DataParallelTraining, ATwoRankRunResumesAsOneRankOnTheSameBatches) {
