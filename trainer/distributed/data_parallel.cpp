@@ -1,6 +1,7 @@
 #include "trainer/distributed/data_parallel.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>

@@ -13,9 +13,12 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -62,7 +65,8 @@ using BackendBase = c10d::Backend;
 using BackendBase = c10d::ProcessGroup;
 #endif
 
-constexpr auto kBeat = std::chrono::milliseconds(1000);  // heartbeat period
+constexpr auto kBeat = std::chrono::milliseconds(1000);          // heartbeat period
+constexpr auto kStoreAnswer = std::chrono::milliseconds(10000);  // the heartbeat's store timeout
 
 std::string first_line(const std::string& s) {
   const auto nl = s.find('\n');
@@ -88,37 +92,64 @@ std::string key(const char* what, int rank) {
 
 // Every rank adds 1 to its counter in the store each kBeat, from a thread of its own on a
 // connection of its own, and publishes how many collectives it has entered: a rank whose counter
-// stands still is gone (or stopped), one whose collective count lags is stuck.
+// stands still is gone (or stopped), one whose collective count lags is stuck. A store whose host
+// is stopped never answers, so neither the beating thread nor a diagnosis is ever waited for
+// without a bound: both run detached, on state they share.
 class Heartbeat {
  public:
   // store_host: who hosts the store, for the message when it stops answering.
   Heartbeat(c10::intrusive_ptr<c10d::Store> store, int rank, int size, std::string store_host)
-      : store_(std::move(store)),
-        rank_(rank),
-        size_(size),
-        store_host_(std::move(store_host)),
-        thread_([this] { run(); }) {}
-  ~Heartbeat() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+      : s_(std::make_shared<State>()) {
+    s_->store = std::move(store);
+    s_->rank = rank;
+    s_->size = size;
+    s_->store_host = std::move(store_host);
+    std::thread([s = s_] { beat(*s); }).detach();
   }
-  void entering(int64_t collective) { collectives_ = collective; }
+  ~Heartbeat() {
+    std::unique_lock<std::mutex> lock(s_->mu);
+    s_->stop = true;
+    s_->cv.notify_all();
+    // Normally back within one store call; a thread stuck on a silent store is left behind.
+    s_->cv.wait_for(lock, 2 * kBeat, [this] { return s_->finished; });
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
 
-  // Names the ranks that are gone or stuck; waits ~3 beats to see which counters move.
+  void entering(int64_t collective) { s_->collectives = collective; }
+
+  // Names the ranks that are gone or stuck; takes ~3.5 s (beats watched), at most ~14 s.
   std::string diagnose() {
+    auto answer = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> result = answer->get_future();
+    std::thread([s = s_, answer] { answer->set_value(diagnosis(*s)); }).detach();
+    if (result.wait_for(3 * kBeat + kBeat / 2 + kStoreAnswer) == std::future_status::ready) {
+      return result.get();
+    }
+    return "the rendezvous store does not answer: " + s_->store_host + " is lost or hung";
+  }
+
+ private:
+  struct State {
+    c10::intrusive_ptr<c10d::Store> store;
+    int rank = 0, size = 1;
+    std::string store_host;
+    std::atomic<int64_t> collectives{0};
+    std::mutex mu, store_mu;
+    std::condition_variable cv;
+    bool stop = false, finished = false;
+  };
+
+  static std::string diagnosis(State& s) {
     try {
-      const auto before = read();
+      const auto before = read(s);
       std::this_thread::sleep_for(3 * kBeat + kBeat / 2);
-      const auto after = read();
+      const auto after = read(s);
       std::vector<int> gone, behind;
       int64_t most = 0;
-      for (int r = 0; r < size_; ++r) most = std::max(most, after[r].second);
-      for (int r = 0; r < size_; ++r) {
-        if (r == rank_) continue;
+      for (int r = 0; r < s.size; ++r) most = std::max(most, after[r].second);
+      for (int r = 0; r < s.size; ++r) {
+        if (r == s.rank) continue;
         if (after[r].first == before[r].first) {
           gone.push_back(r);
         } else if (after[r].second < most) {
@@ -126,9 +157,9 @@ class Heartbeat {
         }
       }
       auto list = [](const std::vector<int>& v) {
-        std::string s;
-        for (int r : v) s += (s.empty() ? "" : ", ") + std::to_string(r);
-        return s;
+        std::string out;
+        for (int r : v) out += (out.empty() ? "" : ", ") + std::to_string(r);
+        return out;
       };
       if (!gone.empty()) {
         return std::string(gone.size() == 1 ? "rank " : "ranks ") + list(gone) +
@@ -141,48 +172,42 @@ class Heartbeat {
       return "every rank is alive: the network between them failed or a rank is slower than "
              "--dist-timeout";
     } catch (const std::exception&) {
-      return "the rendezvous store no longer answers: " + store_host_ + " is lost";
+      return "the rendezvous store no longer answers: " + s.store_host + " is lost";
     }
   }
 
- private:
   // (beats, collectives entered) of every rank.
-  std::vector<std::pair<int64_t, int64_t>> read() {
-    std::lock_guard<std::mutex> lock(store_mu_);
+  static std::vector<std::pair<int64_t, int64_t>> read(State& s) {
+    std::lock_guard<std::mutex> lock(s.store_mu);
     std::vector<std::pair<int64_t, int64_t>> v;
-    for (int r = 0; r < size_; ++r) {
-      v.emplace_back(store_->add(key("alive", r), 0), store_->add(key("entered", r), 0));
+    for (int r = 0; r < s.size; ++r) {
+      v.emplace_back(s.store->add(key("alive", r), 0), s.store->add(key("entered", r), 0));
     }
     return v;
   }
 
-  void run() {
+  static void beat(State& s) {
     int64_t published = 0;
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
+    std::unique_lock<std::mutex> lock(s.mu);
+    while (!s.stop) {
       lock.unlock();
       try {
-        std::lock_guard<std::mutex> s(store_mu_);
-        store_->add(key("alive", rank_), 1);
-        const int64_t c = collectives_;
-        if (c != published) store_->add(key("entered", rank_), c - published);
+        std::lock_guard<std::mutex> store_lock(s.store_mu);
+        s.store->add(key("alive", s.rank), 1);
+        const int64_t c = s.collectives;
+        if (c != published) s.store->add(key("entered", s.rank), c - published);
         published = c;
       } catch (const std::exception&) {
         // The store is gone (its host ended): a failing collective reports it.
       }
       lock.lock();
-      cv_.wait_for(lock, kBeat, [this] { return stop_; });
+      s.cv.wait_for(lock, kBeat, [&s] { return s.stop; });
     }
+    s.finished = true;
+    s.cv.notify_all();
   }
 
-  c10::intrusive_ptr<c10d::Store> store_;
-  const int rank_, size_;
-  const std::string store_host_;
-  std::atomic<int64_t> collectives_{0};
-  std::mutex mu_, store_mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::shared_ptr<State> s_;
 };
 
 }  // namespace
@@ -223,9 +248,11 @@ DistGroup::DistGroup(const DistEnv& env, const GroupOptions& options)
   const bool host = !env.agent_store && env.rank == 0;
   try {
     d.store = connect_store(env, host, d.timeout);
-    // The heartbeat's own connection: a client even on the host.
+    // The heartbeat's own connection: a client even on the host (up by now), with a short
+    // timeout, so that asking a hung store host which rank is lost fails fast.
     d.heartbeat = std::make_unique<Heartbeat>(
-        connect_store(env, false, d.timeout), env.rank, env.world_size,
+        connect_store(env, false, std::min<std::chrono::milliseconds>(d.timeout, kStoreAnswer)),
+        env.rank, env.world_size,
         env.agent_store ? "torchrun's agent (its store's host)" : "rank 0 (it hosts the store)");
   } catch (const std::exception& e) {
     throw DistributedError("rank " + std::to_string(env.rank) + ": cannot " +

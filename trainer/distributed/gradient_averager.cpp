@@ -1,6 +1,7 @@
 #include "trainer/distributed/gradient_averager.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <chrono>
 
