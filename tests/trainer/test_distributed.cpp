@@ -2,7 +2,7 @@
 // one process (two threads as two ranks), and the real `foresight` binary as 2 ranks on loopback:
 // (a) 2 ranks x batch B/2 end with the weights of 1 rank x batch B, (c) a killed rank makes the
 // other exit with code 5 naming it while the last checkpoint still loads (and a stopped, hung
-// rank after --dist-timeout), (d) a 2-rank run
+// rank after --dist-timeout, rank 1 or rank 0 which hosts the store), (d) a 2-rank run
 // resumes as 1 rank. The shards of an epoch: tests/common/test_distributed_sampler.cpp (b).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -336,6 +336,28 @@ TEST(DataParallelTraining, AHungRankStopsTheOtherAfterTheTimeoutNamingIt) {
   const std::string log = testing::read_log(dir / "rank0.log");
   EXPECT_NE(log.find("rank 1 stopped"), std::string::npos) << log;
   load_checkpoint(last);
+}
+
+// Rank 0 hosts the store: stopped, it answers nothing, and the survivor must not wait for it.
+TEST(DataParallelTraining, AStoppedRank0StopsTheOthersThoughItsStoreIsSilent) {
+  if (!distributed_support()) GTEST_SKIP() << "built without distributed support";
+  const fs::path dir = testing::scratch_dir("dp-hang0");
+  auto args = train_args(dir / "run", 500, 2);
+  args.back() = "3";  // --dist-timeout 3
+  const int port = testing::free_port();
+  const pid_t p0 = testing::spawn(args, rank_env(0, port), dir / "rank0.log");
+  const pid_t p1 = testing::spawn(args, rank_env(1, port), dir / "rank1.log");
+  const fs::path last = dir / "run" / kLastCheckpoint;
+  for (int i = 0; i < 600 && !fs::exists(last); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(fs::exists(last)) << testing::read_log(dir / "rank0.log");
+  ::kill(p0, SIGSTOP);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(testing::wait_exit(p1, 40s), kExitPeerLost);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 25s);  // 3 s + at most 8.5 s of diagnosis
+  ::kill(p0, SIGKILL);
+  testing::wait_exit(p0, 10s);
+  const std::string log = testing::read_log(dir / "rank1.log");
+  EXPECT_NE(log.find("rank 0 (it hosts the store) is lost"), std::string::npos) << log;
 }
 
 TEST(DataParallelTraining, ATwoRankRunResumesAsOneRankOnTheSameBatches) {

@@ -65,8 +65,8 @@ using BackendBase = c10d::Backend;
 using BackendBase = c10d::ProcessGroup;
 #endif
 
-constexpr auto kBeat = std::chrono::milliseconds(1000);          // heartbeat period
-constexpr auto kStoreAnswer = std::chrono::milliseconds(10000);  // the heartbeat's store timeout
+constexpr auto kBeat = std::chrono::milliseconds(1000);         // heartbeat period
+constexpr auto kStoreAnswer = std::chrono::milliseconds(5000);  // the heartbeat's store timeout
 
 std::string first_line(const std::string& s) {
   const auto nl = s.find('\n');
@@ -118,7 +118,7 @@ class Heartbeat {
 
   void entering(int64_t collective) { s_->collectives = collective; }
 
-  // Names the ranks that are gone or stuck; takes ~3.5 s (beats watched), at most ~14 s.
+  // Names the ranks that are gone or stuck; takes ~3.5 s (beats watched), at most ~9 s.
   std::string diagnose() {
     auto answer = std::make_shared<std::promise<std::string>>();
     std::future<std::string> result = answer->get_future();
