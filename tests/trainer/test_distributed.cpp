@@ -162,6 +162,7 @@ TEST(GradientAverager, EveryRankEndsWithTheMeanOfTheGradients) {
     group.broadcast({t}, "a test tensor");
     EXPECT_TRUE(at::equal(t, at::full({4}, 7.0)));
   });
+  ASSERT_TRUE(results[0].defined() && results[3].defined());
   EXPECT_TRUE(at::allclose(results[0], at::full({3, 2}, 1.5)));  // (1 + 2) / 2
   EXPECT_TRUE(at::allclose(results[1], at::full({5}, 5.0)));     // (0 + 10) / 2
   EXPECT_TRUE(at::equal(results[0], results[2]));

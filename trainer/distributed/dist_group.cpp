@@ -73,6 +73,15 @@ std::string first_line(const std::string& s) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+// LibTorch 2.4+ hosts a TCPStore on libuv by default, and a build without libuv (Debian 13's 2.6)
+// refuses it: ask for the classic server wherever the option exists (1.13 has only that one).
+template <class Options>
+auto classic_store_server(Options& o, int) -> decltype(o.useLibUV = false, void()) {
+  o.useLibUV = false;
+}
+template <class Options>
+void classic_store_server(Options&, long) {}
+
 c10::intrusive_ptr<c10d::Store> connect_store(const DistEnv& env, bool host,
                                               std::chrono::milliseconds timeout) {
   c10d::TCPStoreOptions o;
@@ -81,6 +90,7 @@ c10::intrusive_ptr<c10d::Store> connect_store(const DistEnv& env, bool host,
   o.numWorkers = env.world_size;
   o.waitWorkers = false;
   o.timeout = timeout;
+  classic_store_server(o, 0);
   c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
   if (env.agent_store) store = c10::make_intrusive<c10d::PrefixStore>(env.store_prefix(), store);
   return c10::make_intrusive<c10d::PrefixStore>("foresight", store);
