@@ -11,7 +11,8 @@
 
 namespace foresight {
 
-DataParallel::DataParallel(const TrainConfig& cfg) : env_(detect_dist_env()) {
+DataParallel::DataParallel(const TrainConfig& cfg, c10::Device chosen)
+    : env_(detect_dist_env()), device_(chosen) {
   if (!env_.distributed()) return;
   set_log_tag(fmt::format("[rank {}/{}]", env_.rank, env_.world_size));
   if (cfg.batch_size % env_.world_size != 0) {
@@ -20,9 +21,14 @@ DataParallel::DataParallel(const TrainConfig& cfg) : env_(detect_dist_env()) {
                       " ranks (it is the global batch: use a multiple of the rank count)");
   }
   per_rank_batch_ = cfg.batch_size / env_.world_size;
+  if (chosen.is_cuda()) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    device_ = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank % count));
+    c10::impl::VirtualGuardImpl(c10::kCUDA).setDevice(device_);  // NCCL's and the allocator's
+  }
   GroupOptions options;
   options.backend = cfg.dist_backend;
-  options.cuda = cfg.device != "cpu" && torch::cuda::is_available();
+  options.cuda = chosen.is_cuda();
   options.timeout = std::chrono::seconds(cfg.dist_timeout);
   spdlog::info("joining the data-parallel run: {}", env_.describe());
   group_ = std::make_unique<DistGroup>(env_, options);
@@ -30,14 +36,6 @@ DataParallel::DataParallel(const TrainConfig& cfg) : env_(detect_dist_env()) {
 }
 
 DataParallel::~DataParallel() = default;
-
-c10::Device DataParallel::device(c10::Device chosen) const {
-  if (!env_.distributed() || !chosen.is_cuda()) return chosen;
-  const auto count = static_cast<int>(torch::cuda::device_count());
-  const c10::Device d(c10::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank % count));
-  c10::impl::VirtualGuardImpl(c10::kCUDA).setDevice(d);  // NCCL's and the allocator's device
-  return d;
-}
 
 std::string DataParallel::describe() const {
   if (!env_.distributed()) return "one process";

@@ -21,9 +21,10 @@ namespace foresight {
 class DataParallel {
  public:
   // Reads the environment and, with more than one rank, joins the group (cfg.dist_backend,
-  // cfg.dist_timeout). Throws ConfigError when cfg.batch_size does not split evenly across the
-  // ranks or the environment is malformed, DistributedError when the group does not form.
-  explicit DataParallel(const TrainConfig& cfg);
+  // cfg.dist_timeout; NCCL is the default when `chosen`, the device select_device picked, is
+  // CUDA). Throws ConfigError when cfg.batch_size does not split evenly across the ranks or the
+  // environment is malformed, DistributedError when the group does not form.
+  DataParallel(const TrainConfig& cfg, c10::Device chosen);
   ~DataParallel();
 
   bool root() const { return env_.rank == 0; }
@@ -32,7 +33,7 @@ class DataParallel {
   DataShard shard() const { return {env_.rank, env_.world_size, group_.get()}; }
   // The device of this rank: the chosen one, made cuda:<local rank> (modulo the GPU count) for a
   // CUDA run of several ranks.
-  c10::Device device(c10::Device chosen) const;
+  c10::Device device() const { return device_; }
   // "data parallel: rank 1 of 2 ..., gloo, global batch 8 = 2 x 4" or "one process".
   std::string describe() const;
 
@@ -50,6 +51,7 @@ class DataParallel {
 
  private:
   DistEnv env_;
+  c10::Device device_;
   int per_rank_batch_ = 0;
   std::unique_ptr<DistGroup> group_;
   std::unique_ptr<GradientAverager> averager_;

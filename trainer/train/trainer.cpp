@@ -85,8 +85,8 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   }
   cfg.validate();
   // The ranks of a data-parallel run (torchrun, srun) join before anything is written.
-  DataParallel dp(cfg);
-  const c10::Device device = dp.device(select_device(cfg.device));
+  DataParallel dp(cfg, select_device(cfg.device));
+  const c10::Device device = dp.device();
   const bool root = dp.root();  // rank 0 alone writes the run directory
   const fs::path run_dir = cfg.out;
   if (root) {
