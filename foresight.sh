@@ -21,6 +21,7 @@ PACKAGES=(
   libopencv-dev libcamera-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libgif-dev gnuplot-nox
+  libgloo-dev
   chromium
 )
 # The aarch64 cross build (./foresight.sh cross): compiler, user-mode emulator, dpkg-deb for CPack.

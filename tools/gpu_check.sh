@@ -164,6 +164,30 @@ say '```'
 grep -E '\| device |epoch [0-9]+/[0-9]+:|FAILED|error' "$OUT/train.log" >> "$SUMMARY"
 say '```'
 
+# --- Data parallel (CUDA only): one NCCL rank on the GPU, then 2 Gloo ranks sharing it --------
+if [ "$CPU" = 0 ]; then
+  say ""
+  say "## Data parallel: 1 NCCL rank on the GPU, 2 Gloo ranks sharing it (tiny, 2 x 5 steps)"
+  log "data parallel"
+  DP=(train --preset tiny --data "$DATA" --device cuda --epochs 2 --iters-per-epoch 5
+    --batch-size 8 --val-sequences 8 --threads 2)
+  port=$((29500 + RANDOM % 2000))
+  RANK=0 WORLD_SIZE=1 LOCAL_RANK=0 LOCAL_WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
+    timeout 300 "$FS" "${DP[@]}" --dist-backend nccl --out "$SCRATCH/dp-nccl" \
+    > "$OUT/dp_nccl.log" 2>&1 || fail "1 NCCL rank (dp_nccl.log)"
+  pids=()
+  for r in 0 1; do
+    RANK=$r WORLD_SIZE=2 LOCAL_RANK=0 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 \
+      MASTER_PORT=$((port + 1)) timeout 300 "$FS" "${DP[@]}" --dist-backend gloo \
+      --out "$SCRATCH/dp-gloo" > "$OUT/dp_gloo_$r.log" 2>&1 &
+    pids+=($!)
+  done
+  for r in 0 1; do wait "${pids[$r]}" || fail "Gloo rank $r of 2 on one GPU (dp_gloo_$r.log)"; done
+  say '```'
+  grep -hE 'data parallel:|epoch [0-9]+/[0-9]+|error' "$OUT"/dp_*.log >> "$SUMMARY"
+  say '```'
+fi
+
 log "done in $((SECONDS - T0)) s, $FAILED failed phase(s); summary in $SUMMARY"
 cat "$SUMMARY"
 exit "$FAILED"

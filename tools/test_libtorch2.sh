@@ -33,6 +33,7 @@ PACKAGES=(
   libopencv-dev libcamera-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libgif-dev gnuplot-nox
+  libgloo-dev
   chromium
 )
 [[ $BUILD_REL != /* && $BUILD_REL != *..* ]] ||

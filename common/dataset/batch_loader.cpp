@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/dataset/dataset_format.hpp"
+#include "common/dataset/distributed_sampler.hpp"
 #include "common/dataset/sequence_reader.hpp"
 
 // How it works. The loader walks an endless stream of positions p = epoch * N + i (N sequences).
@@ -27,17 +28,6 @@ namespace foresight {
 namespace fs = std::filesystem;
 
 namespace {
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-uint64_t mix(uint64_t a, uint64_t b, uint64_t c = 0) {
-  return splitmix64(splitmix64(splitmix64(a) ^ b) ^ c);
-}
 
 struct Loaded {
   std::optional<Sequence> window;
@@ -63,7 +53,8 @@ struct BatchLoader::Impl {
   std::vector<fs::path> sequences;
   LoaderOptions opt;
   bool pin = false;
-  int64_t n = 0;
+  int64_t n = 0;      // sequences per epoch of this loader (its rank's share)
+  int64_t n_all = 0;  // sequences in the split
 
   std::mutex mu;
   std::condition_variable work_cv, ready_cv;
@@ -103,16 +94,8 @@ struct BatchLoader::Impl {
   const std::vector<int64_t>& order(uint64_t epoch) {
     auto it = orders.find(epoch);
     if (it != orders.end()) return it->second;
-    std::vector<int64_t> o(n);
-    for (int64_t i = 0; i < n; ++i) o[i] = i;
-    if (opt.shuffle) {
-      // Own Fisher-Yates: std::shuffle's draws differ between standard libraries.
-      uint64_t state = mix(opt.seed, epoch, 0x5EED);
-      for (int64_t i = n - 1; i > 0; --i) {
-        state = splitmix64(state);
-        std::swap(o[i], o[state % static_cast<uint64_t>(i + 1)]);
-      }
-    }
+    std::vector<int64_t> o = epoch_order(n_all, opt.seed, epoch, opt.shuffle);
+    if (opt.world > 1) o = rank_share(o, opt.rank, opt.world, opt.batch_size);
     return orders.emplace(epoch, std::move(o)).first->second;
   }
 
@@ -124,7 +107,8 @@ struct BatchLoader::Impl {
         const int frames = count_frames(sequences[seq]);
         const int choices = frames - opt.seq_len + 1;
         if (choices > 1) {
-          start = static_cast<int>(mix(opt.seed, epoch, 1 + seq) % static_cast<uint64_t>(choices));
+          start =
+              static_cast<int>(mix_seed(opt.seed, epoch, 1 + seq) % static_cast<uint64_t>(choices));
         }
       }
       r.window = load_window(sequences[seq], start, opt.seq_len, opt.image_size);
@@ -255,9 +239,23 @@ BatchLoader::BatchLoader(std::vector<fs::path> sequences, LoaderOptions options)
                        " sequences make no full batch of " + std::to_string(options.batch_size) +
                        " (drop_last)");
   }
+  if (options.world < 1 || options.rank < 0 || options.rank >= options.world) {
+    throw std::invalid_argument("BatchLoader: needs 0 <= rank < world");
+  }
+  if (options.world > 1 &&
+      (!options.drop_last ||
+       static_cast<int64_t>(sequences.size()) < int64_t{options.batch_size} * options.world)) {
+    throw DatasetError("BatchLoader: " + std::to_string(sequences.size()) +
+                       " sequences make no full global batch of " + std::to_string(options.world) +
+                       " ranks x " + std::to_string(options.batch_size) +
+                       " (a rank's share needs drop_last)");
+  }
   Impl& d = *impl_;
   d.sequences = std::move(sequences);
-  d.n = static_cast<int64_t>(d.sequences.size());
+  d.n_all = static_cast<int64_t>(d.sequences.size());
+  d.n = options.world > 1
+            ? d.n_all / (int64_t{options.batch_size} * options.world) * options.batch_size
+            : d.n_all;
   d.opt = options;
   if (options.start_batch < 0) throw std::invalid_argument("BatchLoader: start_batch must be >= 0");
   if (options.start_batch > 0 && options.drop_last) {

@@ -33,6 +33,11 @@ struct LoaderOptions {
   // not epoch ends), as if that many had been taken: a resumed run continues the same stream.
   // Exact while no sequence is skipped as bad (skip_bad shifts later batches).
   int64_t start_batch = 0;
+  // Data parallel: this loader yields rank `rank` of `world`'s share of each epoch
+  // (distributed_sampler.hpp's rank_share): batch_size is then per rank, the global batch
+  // world * batch_size. Needs drop_last. Window starts stay those of the global order.
+  int rank = 0;
+  int world = 1;
 };
 
 // Each epoch visits every sequence exactly once, in batches of batch_size consecutive good

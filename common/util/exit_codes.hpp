@@ -10,6 +10,8 @@ enum ExitCode : int {
   kExitUsage = 2,     // bad command line or flag value
   kExitBadData = 3,   // malformed dataset, checkpoint or model file (the message names it)
   kExitDiverged = 4,  // training stopped on a non-finite loss (the last good checkpoint is kept)
+  kExitPeerLost = 5,  // data-parallel training lost a rank (died, hung past --dist-timeout or
+                      // unreachable; the message names it; the last checkpoint is kept)
 };
 
 }  // namespace foresight

@@ -5,6 +5,9 @@
 #include <stdexcept>
 
 namespace foresight {
+namespace {
+constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S.%e %^%l%$ %v";
+}
 
 void setup_logging(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
@@ -14,9 +17,14 @@ void setup_logging(const std::string& level) {
   }
   auto logger = spdlog::get("foresight");
   if (!logger) logger = spdlog::stderr_color_mt("foresight");
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_pattern(kPattern);
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);
+}
+
+void set_log_tag(const std::string& tag) {
+  spdlog::default_logger()->set_pattern(
+      std::string(kPattern).insert(std::string(kPattern).size() - 2, tag + " "));
 }
 
 }  // namespace foresight

@@ -11,4 +11,7 @@ namespace foresight {
 // otherwise.
 void setup_logging(const std::string& level);
 
+// Adds `tag` (e.g. "[rank 1/2]") before every later message, after the level.
+void set_log_tag(const std::string& tag);
+
 }  // namespace foresight

@@ -12,6 +12,7 @@
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/cli/commands.hpp"
 #include "trainer/config/train_config.hpp"
+#include "trainer/distributed/dist_group.hpp"
 #include "trainer/train/trainer.hpp"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
   } catch (const foresight::TrainingDiverged& e) {
     spdlog::error("{}", e.what());
     return foresight::kExitDiverged;
+  } catch (const foresight::DistributedError& e) {
+    spdlog::error("{}", e.what());
+    return foresight::kExitPeerLost;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return foresight::kExitFailure;

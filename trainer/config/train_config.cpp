@@ -22,7 +22,8 @@ namespace foresight {
   X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")      \
   X(epochs, "--epochs", "Epochs")                                                                \
   X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                           \
-  X(batch_size, "--batch-size", "Sequences per batch")                                           \
+  X(batch_size, "--batch-size",                                                                  \
+    "Sequences per optimiser step (data parallel: split evenly across the ranks)")               \
   X(n_past, "--n-past", "Conditioning frames")                                                   \
   X(n_future, "--n-future", "Predicted frames during training")                                  \
   X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                     \
@@ -70,7 +71,15 @@ namespace foresight {
   X(tfr, "--tfr", "Initial teacher-forcing ratio")                                               \
   X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")    \
   X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")              \
-  X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")
+  X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")                        \
+  X(batchnorm, "--batchnorm",                                                                    \
+    "batch (BatchNorm normalises with each batch's statistics; per rank when data parallel) | "  \
+    "frozen (running statistics, not updated: independent of the batch and rank split)")         \
+  X(dist_backend, "--dist-backend",                                                              \
+    "Data parallel (torchrun/srun): auto (NCCL on CUDA when built with it, else Gloo) | gloo | " \
+    "nccl")                                                                                      \
+  X(dist_timeout, "--dist-timeout",                                                              \
+    "Data parallel: seconds to wait for the other ranks (joining, each collective)")
 
 SvgConfig TrainConfig::model_config() const {
   SvgConfig m;
@@ -116,6 +125,11 @@ void TrainConfig::validate() const {
   require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,
           "--tfr and --tfr-lower-bound must be in [0, 1]");
   require(workers >= 1 && threads >= 0, "--workers >= 1 and --threads >= 0");
+  require(batchnorm == "batch" || batchnorm == "frozen",
+          "--batchnorm must be batch or frozen, not '" + batchnorm + "'");
+  require(dist_backend == "auto" || dist_backend == "gloo" || dist_backend == "nccl",
+          "--dist-backend must be auto, gloo or nccl, not '" + dist_backend + "'");
+  require(dist_timeout >= 1, "--dist-timeout must be >= 1 second");
   require(decoder != DecoderHead::kAction || model == ModelFamily::kSvg,
           "--decoder action is for svg models (pose models have no actions)");
   if (model == ModelFamily::kPose) {

@@ -93,6 +93,13 @@ struct TrainConfig {
   int tfr_start_decay_epoch = 20;
   double tfr_decay_step = 0.01666;
   double tfr_lower_bound = 0.001;
+  // BatchNorm: batch (train-mode statistics of each batch, per rank in a data-parallel run) |
+  // frozen (the running statistics, never updated).
+  std::string batchnorm = "batch";
+  // Data parallel (docs/training.md, "Several GPUs and machines"); the machine's business like
+  // device and threads: a resumed run takes them from its command line.
+  std::string dist_backend = "auto";  // auto | gloo | nccl
+  int dist_timeout = 600;             // seconds
 
   SvgConfig model_config() const;
   PoseConfig pose_config() const;

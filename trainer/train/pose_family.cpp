@@ -14,6 +14,7 @@
 #include "common/dataset/sequence_reader.hpp"
 #include "trainer/eval/pose_rollout.hpp"
 #include "trainer/report/plots.hpp"
+#include "trainer/train/batchnorm_mode.hpp"
 #include "trainer/train/pose_objective.hpp"
 #include "trainer/train/training_family.hpp"
 
@@ -119,7 +120,12 @@ class PoseFamily final : public TrainingFamily {
     return ckpt;
   }
 
-  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) override {
+  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration,
+             const DataShard& shard) override {
+    if (shard.world > 1) {
+      throw ConfigError("--model pose does not train data-parallel yet (" +
+                        std::to_string(shard.world) + " ranks): run it as one process");
+    }
     cfg_ = cfg;
     device_ = device;
     if (!model_) model_.emplace(PoseModel::create(cfg.pose_config()));
@@ -141,7 +147,10 @@ class PoseFamily final : public TrainingFamily {
 
   std::string describe() const override { return "pose CVAE"; }
   std::vector<at::Tensor> parameters() override { return model_->parameters(); }
-  void set_training(bool on) override { model_->train(on); }
+  std::vector<at::Tensor> buffers() override { return module_buffers(model_->module()); }
+  void set_training(bool on) override {
+    set_training_mode(model_->module(), on, cfg_.batchnorm == "frozen");
+  }
 
   IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
                           at::Generator& noise) override {

@@ -8,9 +8,11 @@
 
 #include "common/dataset/batch_loader.hpp"
 #include "common/dataset/sequence_reader.hpp"
+#include "trainer/distributed/dist_group.hpp"
 #include "trainer/eval/evaluator.hpp"
 #include "trainer/report/plots.hpp"
 #include "trainer/report/prediction_pictures.hpp"
+#include "trainer/train/batchnorm_mode.hpp"
 #include "trainer/train/condition_stats.hpp"
 #include "trainer/train/svg_objective.hpp"
 #include "trainer/train/training_family.hpp"
@@ -32,9 +34,11 @@ class SvgFamily final : public TrainingFamily {
     return ckpt;
   }
 
-  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) override {
+  void start(const TrainConfig& cfg, c10::Device device, int64_t iteration,
+             const DataShard& shard) override {
     cfg_ = cfg;
     device_ = device;
+    shard_ = shard;
     if (!model_) {
       SvgConfig model_config = cfg.model_config();
       if (cfg.normalize_conditions) {
@@ -49,7 +53,9 @@ class SvgFamily final : public TrainingFamily {
     model_->to(device);
 
     LoaderOptions train_opts;
-    train_opts.batch_size = cfg.batch_size;
+    train_opts.batch_size = cfg.batch_size / shard.world;  // the trainer checked it divides
+    train_opts.rank = shard.rank;
+    train_opts.world = shard.world;
     train_opts.seq_len = cfg.n_past + cfg.n_future;
     train_opts.shuffle = true;
     train_opts.seed = cfg.seed;
@@ -64,12 +70,21 @@ class SvgFamily final : public TrainingFamily {
     val_opts.drop_last = false;
     val_opts.seq_len = cfg.n_eval;
     val_opts.batch_size = std::max(cfg.batch_size, 16);
-    val_.emplace(first_n(list_sequences(cfg.data, "validate"), cfg.val_sequences), val_opts);
+    val_opts.rank = 0;
+    val_opts.world = 1;
+    // Validation: each rank evaluates a contiguous part of the split (rank 0 the first, whose
+    // examples make the pictures); validate() reduces the results.
+    const std::vector<fs::path> val =
+        rank_part(first_n(list_sequences(cfg.data, "validate"), cfg.val_sequences), shard);
+    if (!val.empty()) val_.emplace(val, val_opts);
   }
 
   std::string describe() const override { return "SVG"; }
   std::vector<at::Tensor> parameters() override { return model_->parameters(); }
-  void set_training(bool on) override { model_->train(on); }
+  std::vector<at::Tensor> buffers() override { return module_buffers(model_->module()); }
+  void set_training(bool on) override {
+    set_training_mode(model_->module(), on, cfg_.batchnorm == "frozen");
+  }
 
   IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
                           at::Generator& noise) override {
@@ -78,8 +93,14 @@ class SvgFamily final : public TrainingFamily {
     if (!batch) throw std::runtime_error("the train split yields no full batch");
     at::Tensor x = batch->frames.to(device_, /*non_blocking=*/true);
     at::Tensor c = batch->conditions.to(device_, /*non_blocking=*/true);
-    at::Tensor forced = at::rand({x.size(1)}, coins) < teacher_forcing;
-    SvgLoss l = svg_loss(*model_, x, c, forced, beta, noise, cfg_.free_bits);
+    // The coins and the noise are drawn for the whole global batch on every rank (the streams
+    // stay in step) and each rank keeps its rows: any rank count trains on the same draws.
+    const int64_t b = x.size(1);
+    BatchShare share;
+    if (shard_.world > 1) share = {shard_.rank * b, cfg_.batch_size};
+    at::Tensor forced =
+        at::rand({cfg_.batch_size}, coins).narrow(0, share.offset, b) < teacher_forcing;
+    SvgLoss l = svg_loss(*model_, x, c, forced, beta, noise, cfg_.free_bits, share);
     return {l.loss, l.mse, l.kld};
   }
 
@@ -88,7 +109,10 @@ class SvgFamily final : public TrainingFamily {
     eval_opts.n_past = cfg_.n_past;
     eval_opts.n_eval = cfg_.n_eval;
     eval_opts.seed = cfg_.seed;  // the same noise every epoch: curves compare models, not draws
-    last_ = evaluate(*model_, *val_, eval_opts);
+    EvalResult r;
+    if (val_) r = evaluate(*model_, *val_, eval_opts);
+    if (shard_.world > 1) reduce_over_ranks(r);
+    last_ = std::move(r);
     EpochValidation v;
     v.psnr = last_->mean_psnr();
     v.ssim = last_->mean_ssim();
@@ -127,6 +151,39 @@ class SvgFamily final : public TrainingFamily {
   std::optional<SvgModel> model_;
   std::optional<BatchLoader> train_, val_;
   std::optional<EvalResult> last_;
+  DataShard shard_;
+
+  // Rank shard.rank's contiguous part of `all` (the first parts one longer when it does not
+  // divide): empty for the last ranks when there are fewer sequences than ranks.
+  static std::vector<fs::path> rank_part(const std::vector<fs::path>& all, const DataShard& shard) {
+    const auto n = static_cast<int64_t>(all.size());
+    const int64_t base = n / shard.world, extra = n % shard.world;
+    const int64_t begin = shard.rank * base + std::min<int64_t>(shard.rank, extra);
+    const int64_t count = base + (shard.rank < extra ? 1 : 0);
+    return {all.begin() + begin, all.begin() + begin + count};
+  }
+
+  // The per-step means of every rank's part, weighted by its sequence count.
+  void reduce_over_ranks(EvalResult& r) const {
+    const int64_t steps = cfg_.n_eval - cfg_.n_past;
+    std::vector<std::vector<double>*> fields{&r.psnr_mean, &r.psnr_best,      &r.ssim_mean,
+                                             &r.ssim_best, &r.copy_last_psnr, &r.copy_last_ssim};
+    at::Tensor sums = at::zeros({1 + steps * static_cast<int64_t>(fields.size())}, at::kDouble);
+    auto* p = sums.data_ptr<double>();
+    p[0] = static_cast<double>(r.sequences);
+    for (size_t f = 0; f < fields.size(); ++f) {
+      for (int64_t k = 0; k < steps && k < static_cast<int64_t>(fields[f]->size()); ++k) {
+        p[1 + f * steps + k] = (*fields[f])[k] * static_cast<double>(r.sequences);
+      }
+    }
+    shard_.group->all_reduce_sum(sums, "the validation results");
+    p = sums.data_ptr<double>();
+    r.sequences = static_cast<int64_t>(p[0]);
+    for (size_t f = 0; f < fields.size(); ++f) {
+      fields[f]->assign(steps, 0.0);
+      for (int64_t k = 0; k < steps; ++k) (*fields[f])[k] = p[1 + f * steps + k] / p[0];
+    }
+  }
 };
 
 }  // namespace

@@ -29,7 +29,7 @@ std::vector<at::Tensor> frame_skips(const std::vector<at::Tensor>& skips, int64_
 
 SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
                  const at::Tensor& teacher_forced, double beta, at::Generator& gen,
-                 double free_bits) {
+                 double free_bits, const BatchShare& share) {
   const SvgConfig& cfg = model.config();
   const int64_t T = x.size(0), B = x.size(1);
   const int n_past = cfg.n_past;
@@ -65,7 +65,14 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     }
     auto [mu, logvar, s1] = model.posterior(h_all[i], state);
     auto [mu_p, logvar_p, s2] = model.prior(h_in, s1);
-    at::Tensor noise = draw_noise(mu.sizes(), gen, x.device());
+    at::Tensor noise;
+    if (share.global > 0) {
+      std::vector<int64_t> sizes = mu.sizes().vec();
+      sizes[0] = share.global;
+      noise = draw_noise(sizes, gen, x.device()).narrow(0, share.offset, B);
+    } else {
+      noise = draw_noise(mu.sizes(), gen, x.device());
+    }
     at::Tensor z = model.sample(mu, logvar, noise);
     auto [h_pred, s3] = model.predict_step(h_in, z, cond[i - 1], s2);
     state = std::move(s3);

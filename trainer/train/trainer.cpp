@@ -19,6 +19,7 @@
 #include "common/util/logging.hpp"
 #include "common/util/progress_bar.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
+#include "trainer/distributed/data_parallel.hpp"
 #include "trainer/report/metrics_log.hpp"
 #include "trainer/schedules/schedules.hpp"
 #include "trainer/train/grad_clip.hpp"
@@ -47,8 +48,9 @@ c10::Device select_device(DeviceChoice choice) {
   return cuda ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
 }
 
-int set_threads(int threads) {
-  const int n = thread_count(threads);
+int set_threads(int threads, int processes_per_machine) {
+  const int n =
+      threads > 0 ? threads : std::max(1, thread_count(0) / std::max(1, processes_per_machine));
   at::set_num_threads(n);  // Debian's LibTorch starts with 1 thread
   return n;
 }
@@ -74,25 +76,34 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     cfg.device = requested.device;
     cfg.threads = requested.threads;
     cfg.workers = requested.workers;
+    cfg.dist_backend = requested.dist_backend;
+    cfg.dist_timeout = requested.dist_timeout;
     if (requested.epochs > cfg.epochs) cfg.epochs = requested.epochs;  // extending a finished run
     cfg.out = resume_dir->string();
     spdlog::info("resuming {} at epoch {} (iteration {})", ckpt_path.string(), resumed->epoch,
                  resumed->iteration);
   }
   cfg.validate();
-  const c10::Device device = select_device(cfg.device);  // before anything is written
+  // The ranks of a data-parallel run (torchrun, srun) join before anything is written.
+  DataParallel dp(cfg, select_device(cfg.device));
+  const c10::Device device = dp.device();
+  const bool root = dp.root();  // rank 0 alone writes the run directory
   const fs::path run_dir = cfg.out;
-  fs::create_directories(run_dir);
-  if (const int stale = remove_stale_temporaries(run_dir)) {
-    spdlog::info("removed {} temporary file(s) a killed run left in {}", stale, run_dir.string());
+  if (root) {
+    fs::create_directories(run_dir);
+    if (const int stale = remove_stale_temporaries(run_dir)) {
+      spdlog::info("removed {} temporary file(s) a killed run left in {}", stale, run_dir.string());
+    }
   }
   const nlohmann::json cfg_json = cfg;
-  spdlog::info("config: {}", cfg_json.dump());
-  write_file_atomically(run_dir / "config.json", cfg_json.dump(2) + "\n");
+  if (root) {
+    spdlog::info("config: {}", cfg_json.dump());
+    write_file_atomically(run_dir / "config.json", cfg_json.dump(2) + "\n");
+  }
 
-  const int threads = set_threads(cfg.threads);
-  spdlog::info("{} | device {} | {} threads | LibTorch {}", family->describe(), device.str(),
-               threads, TORCH_VERSION);
+  const int threads = set_threads(cfg.threads, dp.processes_per_machine());
+  spdlog::info("{} | device {} | {} threads | LibTorch {} | {}", family->describe(), device.str(),
+               threads, TORCH_VERSION, dp.describe());
 
   // The weights of a new run come from the seed; a resumed run continues its RNG stream.
   const int start_epoch = resumed ? resumed->epoch : 0;
@@ -107,10 +118,11 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     at::globalContext().setBenchmarkCuDNN(true);
   }
   int64_t iteration = resumed ? resumed->iteration : 0;
-  family->start(cfg, device, iteration);
+  family->start(cfg, device, iteration, dp.shard());
   family->set_training(true);
 
   const std::vector<at::Tensor> parameters = family->parameters();
+  dp.start(parameters, family->buffers());  // rank 0's weights everywhere
   torch::optim::Adam optimizer(parameters,
                                torch::optim::AdamOptions(cfg.lr).betas({cfg.beta1, 0.999}));
   double best_psnr = -1e30;
@@ -130,7 +142,8 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   // device to finish. The non-finite check runs at the reads (the checkpoint on disk is the last
   // good one either way: it is written at epoch ends).
   const int read_every = device.is_cuda() ? kGpuReadEvery : 1;
-  MetricsLog log(run_dir, start_epoch + 1);
+  std::optional<MetricsLog> log;
+  if (root) log.emplace(run_dir, start_epoch + 1);
   TrainSummary summary;
   summary.run_dir = run_dir;
 
@@ -141,8 +154,11 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     at::Tensor sums;  // loss, mse, kld since the last read, on the device
     int unread = 0;
     family->set_training(true);
-    ProgressBar bar(cfg.iters_per_epoch,
-                    "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs));
+    std::optional<ProgressBar> bar;
+    if (root) {
+      bar.emplace(cfg.iters_per_epoch,
+                  "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs));
+    }
     for (int it = 0; it < cfg.iters_per_epoch; ++it, ++iteration) {
       beta_now = cfg.beta * kl.weight(iteration, total_iters);
       lr_now = cfg.lr_schedule == LrSchedule::kCosine
@@ -156,7 +172,9 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       sums = unread == 0 ? step_sums : sums + step_sums;
       ++unread;
       if (unread == read_every || it + 1 == cfg.iters_per_epoch) {
-        const at::Tensor host = sums.to(at::kCPU, at::kDouble);
+        // Data parallel: the mean over the ranks, so that every rank sees the same loss (and
+        // stops together on a non-finite one).
+        const at::Tensor host = dp.mean(sums.to(at::kDouble)).to(at::kCPU);
         const double loss = host[0].item<double>();
         if (!std::isfinite(loss)) {
           throw TrainingDiverged("non-finite loss (" + std::to_string(loss) + ") at epoch " +
@@ -172,42 +190,49 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
         std::snprintf(status, sizeof status,
                       "loss %.5f mse %.5f kl %.4f beta %.2e tfr %.2f lr %.2e", sum_loss / (it + 1),
                       sum_mse / (it + 1), sum_kld / (it + 1), beta_now, tfr, lr_now);
-        bar.tick(unread, status);
+        if (bar) bar->tick(unread, status);
         unread = 0;
       }
       optimizer.zero_grad();
       l.loss.backward();
+      dp.average_gradients();
       if (cfg.grad_clip > 0) clip_grad_norm(parameters, cfg.grad_clip);
       optimizer.step();
     }
-    bar.finish();
+    if (bar) bar->finish();
 
+    dp.sync_buffers();  // BatchNorm running statistics: rank 0's, as DDP's broadcast_buffers
     const EpochValidation val = family->validate();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    Checkpoint ckpt;
-    ckpt.config = cfg;
-    ckpt.epoch = epoch + 1;
-    ckpt.iteration = iteration;
-    ckpt.val_psnr = val.psnr;
-    ckpt.best_val_psnr = std::max(best_psnr, val.psnr);
-    ckpt.optimizer_state = optimizer_bytes(optimizer);
-    ckpt.rng_state = at::detail::getDefaultCPUGenerator().get_state();
-    family->save(run_dir / kLastCheckpoint, ckpt);
     const bool best = val.psnr > best_psnr;
-    if (best) {
-      best_psnr = val.psnr;
-      family->save(run_dir / kBestCheckpoint, ckpt);
-    }
     const int n = cfg.iters_per_epoch;
-    log.append({epoch + 1, sum_loss / n, sum_mse / n, sum_kld / n, beta_now, tfr, lr_now, val.psnr,
-                val.ssim, seconds});
-    family->write_pictures(log.path());
-    spdlog::info("epoch {}/{}: loss {:.5f} {}{} [{}]", epoch + 1, cfg.epochs, sum_loss / n,
-                 val.summary, best ? " *best*" : "", format_duration(seconds));
+    if (root) {
+      Checkpoint ckpt;
+      ckpt.config = cfg;
+      ckpt.epoch = epoch + 1;
+      ckpt.iteration = iteration;
+      ckpt.val_psnr = val.psnr;
+      ckpt.best_val_psnr = std::max(best_psnr, val.psnr);
+      ckpt.optimizer_state = optimizer_bytes(optimizer);
+      ckpt.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+      family->save(run_dir / kLastCheckpoint, ckpt);
+      if (best) family->save(run_dir / kBestCheckpoint, ckpt);
+      log->append({epoch + 1, sum_loss / n, sum_mse / n, sum_kld / n, beta_now, tfr, lr_now,
+                   val.psnr, val.ssim, seconds});
+      family->write_pictures(log->path());
+      spdlog::info("epoch {}/{}: loss {:.5f} {}{} [{}]{}", epoch + 1, cfg.epochs, sum_loss / n,
+                   val.summary, best ? " *best*" : "", format_duration(seconds),
+                   dp.epoch_summary());
+    } else {
+      spdlog::info("epoch {}/{} done [{}]{}", epoch + 1, cfg.epochs, format_duration(seconds),
+                   dp.epoch_summary());
+    }
+    if (best) best_psnr = val.psnr;
     summary.copy_last_psnr = val.baseline_psnr;
     summary.epochs = epoch + 1;
   }
+  dp.finish();  // every rank ends together, after rank 0's last checkpoint
   summary.best_val_psnr = best_psnr;
   return summary;
 }

@@ -38,7 +38,8 @@ TrainSummary train(const TrainConfig& config,
 // code 2) naming the reason if cuda is asked for and unavailable.
 c10::Device select_device(DeviceChoice choice);
 
-// Sets LibTorch's intra-op thread count (0: all cores) and returns it.
-int set_threads(int threads);
+// Sets LibTorch's intra-op thread count (0: all cores, shared evenly by the
+// `processes_per_machine` ranks of a data-parallel run on one machine) and returns it.
+int set_threads(int threads, int processes_per_machine = 1);
 
 }  // namespace foresight

@@ -31,6 +31,15 @@ struct EpochValidation {
   std::string summary;                 // for the epoch's log line
 };
 
+class DistGroup;
+
+// This process's part of a data-parallel run (rank 0 of 1, no group, when it runs alone).
+struct DataShard {
+  int rank = 0;
+  int world = 1;
+  DistGroup* group = nullptr;  // for reducing validation results across ranks
+};
+
 class TrainingFamily {
  public:
   virtual ~TrainingFamily() = default;
@@ -39,18 +48,23 @@ class TrainingFamily {
   virtual Checkpoint load(const std::filesystem::path& checkpoint) = 0;
   // Builds the model for `cfg` unless one was loaded, moves it to `device` and opens the data,
   // positioned after `iteration` batches (a resumed run sees the batches an uninterrupted one
-  // would).
-  virtual void start(const TrainConfig& cfg, c10::Device device, int64_t iteration) = 0;
+  // would). With shard.world > 1 the family reads rank shard.rank's share of each global batch of
+  // cfg.batch_size sequences and of the validation split; throws ConfigError if it cannot.
+  virtual void start(const TrainConfig& cfg, c10::Device device, int64_t iteration,
+                     const DataShard& shard) = 0;
   // A one-line description for the start-up log.
   virtual std::string describe() const = 0;
 
   virtual std::vector<at::Tensor> parameters() = 0;
+  virtual std::vector<at::Tensor> buffers() = 0;
+  // Training mode on or off (cfg.batchnorm frozen keeps BatchNorm layers in eval mode).
   virtual void set_training(bool on) = 0;
   // The loss of the next training batch (forward only; the loop runs backward and the step).
   // `coins` (CPU) draws the teacher-forcing choices; `noise` (on the model's device) the latent
   // and pose noise, so that a GPU run copies no noise from the host.
   virtual IterationLoss next_loss(double teacher_forcing, double beta, at::Generator& coins,
                                   at::Generator& noise) = 0;
+  // The validation of this rank's share, reduced over the ranks: every rank returns the same.
   virtual EpochValidation validate() = 0;
   // Writes `ckpt` (the loop fills what both families have) with this family's model and config.
   virtual void save(const std::filesystem::path& path, Checkpoint ckpt) = 0;
