@@ -14,8 +14,8 @@
 
 #include "bench_support.hpp"
 #include "common/util/allocator.hpp"
-#include "trainer/export/exporter.hpp"
 #include "trainer/config/train_config.hpp"
+#include "trainer/export/exporter.hpp"
 #include "trainer/train/pose_objective.hpp"
 #include "trainer/train/svg_objective.hpp"
 
