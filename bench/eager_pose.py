@@ -19,6 +19,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from eager_svg import activate, output_head
+
 
 class Pose:
     """Eager pose CVAE over the tensors of a scripted Foresight module."""
@@ -37,13 +39,7 @@ class Pose:
     @staticmethod
     def conv(layer, x):
         y = F.conv2d(x, layer.weight, layer.bias, 1, layer.padding, 1, layer.groups)
-        if layer.activation == 1:
-            y = F.leaky_relu(y, 0.2)
-        elif layer.activation == 2:
-            y = torch.tanh(y)
-        elif layer.activation == 3:
-            y = torch.sigmoid(y)
-        return y
+        return activate(layer.activation, y)
 
     # pose_stage.torchscript
     def stage(self, s, x):
@@ -52,21 +48,7 @@ class Pose:
 
     # output_head.torchscript
     def head(self, g, x_base):
-        if self.head_kind == 0:
-            return g
-        paint = torch.sigmoid(g[:, 0:3])
-        if self.head_kind == 1:
-            mask = torch.sigmoid(g[:, 3:4])
-            return mask * paint + (1.0 - mask) * x_base
-        logits = torch.cat([torch.zeros_like(g[:, 3:4]), g[:, 3:4], g[:, 6:7]], 1)
-        w = torch.softmax(logits, 1)
-        height, width = x_base.shape[2], x_base.shape[3]
-        gx = (torch.arange(width, dtype=g.dtype) * 2.0 + 1.0) / width - 1.0
-        gy = (torch.arange(height, dtype=g.dtype) * 2.0 + 1.0) / height - 1.0
-        sx = gx.view(1, 1, width) + g[:, 4] * (2.0 / width)
-        sy = gy.view(1, height, 1) + g[:, 5] * (2.0 / height)
-        warped = F.grid_sample(x_base, torch.stack([sx, sy], 3), "bilinear", "border", False)
-        return w[:, 0:1] * x_base + w[:, 1:2] * paint + w[:, 2:3] * warped
+        return output_head(self.head_kind, g, x_base)
 
     # pose.torchscript
     def encode(self, x):

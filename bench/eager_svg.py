@@ -21,6 +21,36 @@ import torch
 import torch.nn.functional as F
 
 
+def activate(code, y):
+    """activation.torchscript: the code of a convolution module's `activation` attribute."""
+    if code == 1:
+        return F.leaky_relu(y, 0.2)
+    if code == 2:
+        return torch.tanh(y)
+    if code == 3:
+        return torch.sigmoid(y)
+    return y
+
+
+def output_head(kind, g, x_base):
+    """output_head.torchscript: 0 plain, 1 composite, 2 flow (and the action head's base)."""
+    if kind == 0:
+        return g
+    paint = torch.sigmoid(g[:, 0:3])
+    if kind == 1:
+        mask = torch.sigmoid(g[:, 3:4])
+        return mask * paint + (1.0 - mask) * x_base
+    logits = torch.cat([torch.zeros_like(g[:, 3:4]), g[:, 3:4], g[:, 6:7]], 1)
+    w = torch.softmax(logits, 1)
+    height, width = x_base.shape[2], x_base.shape[3]
+    gx = (torch.arange(width, dtype=g.dtype) * 2.0 + 1.0) / width - 1.0
+    gy = (torch.arange(height, dtype=g.dtype) * 2.0 + 1.0) / height - 1.0
+    sx = gx.view(1, 1, width) + g[:, 4] * (2.0 / width)
+    sy = gy.view(1, height, 1) + g[:, 5] * (2.0 / height)
+    warped = F.grid_sample(x_base, torch.stack([sx, sy], 3), "bilinear", "border", False)
+    return w[:, 0:1] * x_base + w[:, 1:2] * paint + w[:, 2:3] * warped
+
+
 class Svg:
     """Eager SVG over the tensors of a scripted Foresight module (parameters and buffers)."""
 
@@ -46,13 +76,7 @@ class Svg:
         if layer.has_bn:
             y = F.batch_norm(y, layer.running_mean, layer.running_var, layer.bn_weight,
                              layer.bn_bias, self.training, 0.1, 1e-5)
-        if layer.activation == 1:
-            y = F.leaky_relu(y, 0.2)
-        elif layer.activation == 2:
-            y = torch.tanh(y)
-        elif layer.activation == 3:
-            y = torch.sigmoid(y)
-        return y
+        return activate(layer.activation, y)
 
     # vgg_encoder.torchscript
     def encode(self, x):
@@ -81,21 +105,7 @@ class Svg:
 
     # output_head.torchscript
     def head(self, g, x_base):
-        if self.head_kind == 0:
-            return g
-        paint = torch.sigmoid(g[:, 0:3])
-        if self.head_kind == 1:
-            mask = torch.sigmoid(g[:, 3:4])
-            return mask * paint + (1.0 - mask) * x_base
-        logits = torch.cat([torch.zeros_like(g[:, 3:4]), g[:, 3:4], g[:, 6:7]], 1)
-        w = torch.softmax(logits, 1)
-        height, width = x_base.shape[2], x_base.shape[3]
-        gx = (torch.arange(width, dtype=g.dtype) * 2.0 + 1.0) / width - 1.0
-        gy = (torch.arange(height, dtype=g.dtype) * 2.0 + 1.0) / height - 1.0
-        sx = gx.view(1, 1, width) + g[:, 4] * (2.0 / width)
-        sy = gy.view(1, height, 1) + g[:, 5] * (2.0 / height)
-        warped = F.grid_sample(x_base, torch.stack([sx, sy], 3), "bilinear", "border", False)
-        return w[:, 0:1] * x_base + w[:, 1:2] * paint + w[:, 2:3] * warped
+        return output_head(self.head_kind, g, x_base)
 
     # action_layer.torchscript
     def move(self, frame, g, x_base, cond, cond_base):
