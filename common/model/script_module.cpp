@@ -4,21 +4,27 @@
 
 #include <cmath>
 #include <regex>
+#include <utility>
+#include <vector>
 
 namespace foresight {
 
 std::string model_script(const std::string& name) {
-  static const struct {
-    const char* name;
-    Activation code;
-  } kActivationNames[] = {{"ACTIVATION_NONE", kNone},
-                          {"ACTIVATION_LEAKY_RELU", kLeakyRelu},
-                          {"ACTIVATION_TANH", kTanh},
-                          {"ACTIVATION_SIGMOID", kSigmoid}};
+  // Compiled once: a model build defines dozens of modules.
+  static const std::vector<std::pair<std::regex, std::string>> kActivationNames = [] {
+    std::vector<std::pair<std::regex, std::string>> v;
+    for (const auto& [name, code] : {std::pair<const char*, Activation>{"ACTIVATION_NONE", kNone},
+                                     {"ACTIVATION_LEAKY_RELU", kLeakyRelu},
+                                     {"ACTIVATION_TANH", kTanh},
+                                     {"ACTIVATION_SIGMOID", kSigmoid}}) {
+      v.emplace_back(std::regex(std::string("\\b") + name + "\\b"),
+                     std::to_string(static_cast<int64_t>(code)));
+    }
+    return v;
+  }();
   std::string source = embedded_script(name);
-  for (const auto& a : kActivationNames) {
-    source = std::regex_replace(source, std::regex(std::string("\\b") + a.name + "\\b"),
-                                std::to_string(static_cast<int64_t>(a.code)));
+  for (const auto& [pattern, code] : kActivationNames) {
+    source = std::regex_replace(source, pattern, code);
   }
   return source;
 }
