@@ -107,10 +107,13 @@ void require_pose_model(const ModelMetadata& m) {
 
 int default_state_window(const ModelMetadata& meta) {
   if (meta.pose_conditioned() || meta.train_sequence_length <= 0) return 0;
-  // Two predicted frames past the conditioning ones: on the live world (sim seed 1; the tiny
-  // preset, flow head) 1-step PSNR fell with the state's age, 26.9 dB at a window of 4, 26.4 at
-  // 6, 25.9 at 8, 25.4 at 12 (the training length), 24.4 never restarted; docs/results.md.
-  return std::min(meta.train_sequence_length, meta.n_past + 2);
+  // n_past: every prediction comes from a fresh state that has seen the last n_past frames, the
+  // only step whose input the model was trained on exactly. Trained teacher-forced, the model
+  // predicts frame t from the last conditioning frame's skips and a state t - n_past steps old,
+  // so an older state expects an older base frame than the one the daemon gives it. Live (sim
+  // seeds 1, 9, 5; tiny preset, action head) 1-step PSNR was copy-last +3.2, +2.1 and +1.3 dB at
+  // a window of 2, against +0.9, -0.2 and -1.1 at 4 (docs/results.md).
+  return std::min(meta.train_sequence_length, meta.n_past);
 }
 
 // One sender's steps and the recurrent state that has seen them. Steps pair (FRAME with TELEMETRY

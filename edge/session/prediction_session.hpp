@@ -51,8 +51,8 @@ struct SessionOptions {
   uint64_t max_frame_pixels = kDefaultMaxFramePixels;
 };
 
-// The state window for a model: n_past + 2, at most its training sequence length (the state
-// never ran longer in training; younger states predicted better, measured in docs/results.md);
+// The state window for a model: n_past, at most its training sequence length, so that every
+// prediction is made as in training right after the conditioning frames (docs/results.md);
 // 0 for models without recurrent state or written before ModelMetadata::train_sequence_length.
 int default_state_window(const ModelMetadata& meta);
 

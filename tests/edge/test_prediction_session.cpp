@@ -369,7 +369,8 @@ TEST(StateWindow, DefaultsToTheModelsTrainingSequenceLengthAndNeverForPoseOrOldM
   m.n_past = 2;
   EXPECT_EQ(default_state_window(m), 0);  // written before the field
   m.train_sequence_length = 12;
-  EXPECT_EQ(default_state_window(m), 4);  // n_past + 2
+  EXPECT_EQ(default_state_window(m), 2);  // n_past: a fresh state for every prediction
+  m.n_past = 5;
   m.train_sequence_length = 3;
   EXPECT_EQ(default_state_window(m), 3);  // never older than in training
   m.condition_kind = "pose";
