@@ -100,18 +100,27 @@ PushObject make_push_object(ShapeKind shape, Rng& rng) {
   o.height = rng.uniform(0.025, 0.05);
   o.colour = hsv_to_rgb(rng.uniform(), rng.uniform(0.55, 0.95), rng.uniform(0.55, 0.95));
   o.angle = rng.uniform(0, kTwoPi);
+  o.inertia_per_kg = inertia_per_kg;
+  draw_hidden(o, rng);
+  return o;
+}
+
+void draw_hidden(PushObject& o, Rng& rng) {
   // Independent of looks and size: the frames must not give them away.
   o.mass = rng.log_uniform(0.1, 2.0);
-  o.inertia = o.mass * inertia_per_kg;
+  o.inertia = o.mass * o.inertia_per_kg;
   o.friction = rng.log_uniform(0.04, 0.5);
-  return o;
+}
+
+void draw_hidden(PhysicsParams& p, Rng& rng) {
+  p.gripper_restitution = rng.uniform(0.0, 0.5);
+  p.object_restitution = rng.uniform(0.1, 0.6);
 }
 
 PushingWorld::PushingWorld(uint64_t seed, int image_size)
     : renderer_(mix_seed(seed, 1), image_size), planner_(mix_seed(seed, 2)) {
   Rng rng(mix_seed(seed, 0));
-  physics_.gripper_restitution = rng.uniform(0.0, 0.5);
-  physics_.object_restitution = rng.uniform(0.1, 0.6);
+  draw_hidden(physics_, rng);
 
   int count = 1 + rng.index(3);
   for (int i = 0; i < count; ++i) {
@@ -137,6 +146,12 @@ PushingWorld::PushingWorld(uint64_t seed, int image_size)
   }
   gripper_.z = rng.chance(0.35) ? rng.uniform(0.08, 0.15) : world::kPushZ;
   plan();
+}
+
+void PushingWorld::resample_hidden(uint64_t seed) {
+  Rng rng(mix_seed(seed, 3));
+  draw_hidden(physics_, rng);
+  for (PushObject& o : objects_) draw_hidden(o, rng);
 }
 
 cv::Mat PushingWorld::render() const { return renderer_.render(objects_, gripper_); }

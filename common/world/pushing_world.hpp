@@ -33,6 +33,11 @@ class PushingWorld {
   // inside the workspace, and the scripted operator carries on from wherever it ends up.
   void step(const std::array<float, 4>& action);
 
+  // Draws new hidden properties (each object's mass and friction, the restitutions) from `seed`,
+  // from the same ranges as a new scene: the same frames so far, another possible future under
+  // the same actions. What a perfect stochastic model would sample (bench/world_uncertainty.cpp).
+  void resample_hidden(uint64_t seed);
+
   int frame_index() const { return frame_; }
   const std::vector<PushObject>& objects() const { return objects_; }  // incl. hidden properties
   const Gripper& gripper() const { return gripper_; }
@@ -54,5 +59,9 @@ class PushingWorld {
 
 // One object of the given shape with its collision discs, inertia and looks; pos = (0, 0).
 PushObject make_push_object(ShapeKind shape, Rng& rng);
+// The hidden properties, drawn as for a new scene: an object's mass (and inertia) and friction;
+// the contacts' restitutions.
+void draw_hidden(PushObject& o, Rng& rng);
+void draw_hidden(PhysicsParams& p, Rng& rng);
 
 }  // namespace foresight

@@ -65,6 +65,7 @@ struct PushObject {
   double mass = 1;        // kg
   double inertia = 1;     // kg m^2
   double friction = 0.2;  // Coulomb coefficient against the table
+  double inertia_per_kg = 1;  // m^2: inertia / mass, from the shape
 };
 
 struct Gripper {

@@ -160,6 +160,36 @@ TEST(PushingWorld, HiddenPropertiesChangeTheOutcomeOfTheSamePush) {
             push_row({test_disc(0.1, 0.2), test_disc(2.0, 0.2)}, 4) + 0.01);
 }
 
+// resample_hidden keeps the scene and the frame, and changes only what is hidden: under the same
+// actions, the futures of sequences that push something then differ.
+TEST(PushingWorld, ResampledHiddenPropertiesKeepTheSceneAndChangeSomeFutures) {
+  int differing = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    PushingWorld truth(seed), other(seed);
+    other.resample_hidden(99);
+    ASSERT_EQ(truth.objects().size(), other.objects().size());
+    bool changed_hidden = false;
+    for (size_t i = 0; i < truth.objects().size(); ++i) {
+      EXPECT_EQ(truth.objects()[i].pos.x, other.objects()[i].pos.x);
+      EXPECT_EQ(truth.objects()[i].colour, other.objects()[i].colour);
+      changed_hidden |= truth.objects()[i].mass != other.objects()[i].mass;
+      EXPECT_DOUBLE_EQ(truth.objects()[i].inertia / truth.objects()[i].mass,
+                       other.objects()[i].inertia / other.objects()[i].mass);
+    }
+    EXPECT_TRUE(changed_hidden) << seed;
+    EXPECT_EQ(cv::norm(truth.render(), other.render(), cv::NORM_L1), 0.0) << seed;
+    bool differs = false;
+    for (int t = 0; t < kFrames; ++t) {
+      const auto a = truth.action();
+      truth.step();
+      other.step(a);
+      differs |= cv::norm(truth.render(), other.render(), cv::NORM_L1) > 0;
+    }
+    differing += differs;
+  }
+  EXPECT_GT(differing, 2);
+}
+
 TEST(PushingWorld, PushedObjectsDoNotOverlapTheFingersOrEachOther) {
   // A light object pushed into a heavy one must not be squeezed through the fingers.
   std::vector<PushObject> row{test_disc(0.1, 0.2), test_disc(2.0, 0.2)};
