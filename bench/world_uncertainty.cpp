@@ -11,6 +11,7 @@
 // what is hidden: the spread is an upper bound.
 // Usage: world_uncertainty [--seed S] [--sequences N] [--samples K] [--n-past P] [--n-future F]
 #include <ATen/ATen.h>
+
 #include <CLI/CLI.hpp>
 #include <array>
 #include <cmath>
@@ -90,8 +91,9 @@ int main(int argc, char** argv) {
   };
   std::printf("world seed %llu, %d test sequences, %d futures each, %d frames from %d\n",
               static_cast<unsigned long long>(seed), sequences, samples, n_future, n_past);
-  std::printf("frame  MSE: sample    best of %2d  pixel mean  copy-last | model: best - mean (dB)\n",
-              samples);
+  std::printf(
+      "frame  MSE: sample    best of %2d  pixel mean  copy-last | model: best - mean (dB)\n",
+      samples);
   double gain = 0;
   for (int f = 0; f < n_future; ++f) {
     const double g = db(model_mse + best[f]) - db(model_mse + mean[f]);
@@ -101,9 +103,9 @@ int main(int argc, char** argv) {
   }
   std::printf("  all  %11.2e  %10.2e  %10.2e  %9.2e | %+.3f\n", average(mean), average(best),
               average(pixel_mean), average(copy), gain);
-  std::printf("PSNR of the pooled error: a sample %.2f dB, best of %d %.2f, pixel mean %.2f, "
-              "copy-last %.2f\n",
-              db(average(mean)), samples, db(average(best)), db(average(pixel_mean)),
-              db(average(copy)));
+  std::printf(
+      "PSNR of the pooled error: a sample %.2f dB, best of %d %.2f, pixel mean %.2f, "
+      "copy-last %.2f\n",
+      db(average(mean)), samples, db(average(best)), db(average(pixel_mean)), db(average(copy)));
   return 0;
 }

@@ -62,9 +62,9 @@ struct PushObject {
   double angle = 0, omega = 0;
 
   // Hidden per-sequence properties: nothing in the actions or the first frames reveals them.
-  double mass = 1;        // kg
-  double inertia = 1;     // kg m^2
-  double friction = 0.2;  // Coulomb coefficient against the table
+  double mass = 1;            // kg
+  double inertia = 1;         // kg m^2
+  double friction = 0.2;      // Coulomb coefficient against the table
   double inertia_per_kg = 1;  // m^2: inertia / mass, from the shape
 };
 
