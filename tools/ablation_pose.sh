@@ -5,7 +5,8 @@
 # never had: dancer seed 2 (the one earlier choices looked at) and dancer seed 5 (never used for
 # any choice). The epoch is picked on the run's own validation dancer (world seed 1).
 # Usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]
-#   RUNS default "seed16 seed64 prev16 prev64"; finished runs are kept (resume). THREADS (default 2).
+#   RUNS default "seed16 seed64 prev16 prev64"; ref16 adds the reference frame (--reference-frame).
+#   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
 set -euo pipefail
 BUILD=${1:?usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]}
@@ -34,7 +35,8 @@ for run in $RUNS; do
     seed64) set -- d64 ;;                      # more dancers, same frames
     prev16) set -- d16 --previous-pose ;;      # and the previous pose
     prev64) set -- d64 --previous-pose ;;
-    *) echo "unknown run '$run': seed16 seed64 prev16 prev64" >&2; exit 2 ;;
+    ref16) set -- d16 --reference-frame ;;     # the rollout's first frame as a source of pixels
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then

@@ -27,6 +27,7 @@ void to_json(nlohmann::json& j, const PoseConfig& c) {
 #undef X
   j["decoder"] = to_string(c.decoder);
   j["previous_pose"] = c.previous_pose;
+  j["reference_frame"] = c.reference_frame;
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
@@ -40,6 +41,7 @@ void from_json(const nlohmann::json& j, PoseConfig& c) {
     c.decoder = j.value("composite", false) ? DecoderHead::kComposite : DecoderHead::kPlain;
   }
   c.previous_pose = j.value("previous_pose", false);
+  c.reference_frame = j.value("reference_frame", false);
 }
 
 }  // namespace foresight

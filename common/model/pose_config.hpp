@@ -21,6 +21,10 @@ struct PoseConfig {
   // The label encoder also sees the pose image of the previous frame (pose.torchscript). Off by
   // default: it did not beat the seed's conditioning on held-out dancers (docs/results.md).
   bool previous_pose = false;
+  // The rollout's first frame (the stream's, on the edge) is a third source of pixels beside the
+  // previous frame and new paint: a gate per pixel lays it over the head's frame, so the still
+  // background a long rollout has smeared comes back from real pixels (pose_reference.torchscript).
+  bool reference_frame = false;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;
@@ -28,8 +32,9 @@ struct PoseConfig {
 
 void to_json(nlohmann::json& j, const PoseConfig& c);
 // Missing keys keep their defaults, but two: files written before "decoder" existed hold
-// "composite": true (composite) or nothing (plain), and files without "previous_pose" were written
-// before it (false). A wrong type throws nlohmann::json::exception.
+// "composite": true (composite) or nothing (plain), and files without "previous_pose" or
+// "reference_frame" were written before them (false). A wrong type throws
+// nlohmann::json::exception.
 void from_json(const nlohmann::json& j, PoseConfig& c);
 
 }  // namespace foresight

@@ -41,6 +41,22 @@ struct PoseBuilder {
     m.define(model_script("pose_stage"));
     return m;
   }
+
+  // The reference-frame anchor (pose_reference.torchscript), or its no-op without parameters, so
+  // that models without it keep the weights of those written before it.
+  Module anchor(bool active, int64_t gen_dim) {
+    Module m = make(active ? "PoseReference" : "PoseNoReference");
+    if (active) {
+      // The gate starts nearly shut (sigmoid(-6) = 0.0025) and independent of the features: at
+      // initialisation the prediction is the output head's.
+      Module gate = conv(gen_dim, 1, 1, kNone);
+      gate.attr("weight").toTensor().zero_();
+      gate.attr("bias").toTensor().fill_(-6.0);
+      m.register_module("gate", gate);
+    }
+    m.define(model_script(active ? "pose_reference" : "pose_no_reference"));
+    return m;
+  }
 };
 
 std::vector<c10::IValue> args(std::initializer_list<c10::IValue> values) { return values; }
@@ -56,16 +72,18 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   m.register_module("label_enc", b.stage(c.previous_pose ? 6 : 3, c.l_dim));
   m.register_module("gauss", b.stage(c.f_dim + c.l_dim, c.f_dim));
   m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
-  m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim, c.d_out));
-  m.register_module("gen", b.stage(c.d_out, c.d_out / 2 > 0 ? c.d_out / 2 : 1));
+  const int64_t ref_channels = c.reference_frame ? 3 : 0;
+  m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim + ref_channels, c.d_out));
+  const int64_t gen_dim = c.d_out / 2 > 0 ? c.d_out / 2 : 1;
+  m.register_module("gen", b.stage(c.d_out, gen_dim));
   // The output head (output_head.hpp) starts from copy-last unless it is plain.
   const bool plain = c.decoder == DecoderHead::kPlain;
-  Module gen_out = b.conv(c.d_out / 2 > 0 ? c.d_out / 2 : 1, decoder_head_channels(c.decoder), 1,
-                          plain ? kSigmoid : kNone);
+  Module gen_out = b.conv(gen_dim, decoder_head_channels(c.decoder), 1, plain ? kSigmoid : kNone);
   init_head_layer(c.decoder, gen_out.attr("weight").toTensor(), gen_out.attr("bias").toTensor(),
                   /*out_axis=*/0);
   m.register_module("gen_out", gen_out);
   m.register_module("head", build_output_head(c.decoder, b.cu));
+  m.register_module("anchor", b.anchor(c.reference_frame, gen_dim));
   m.register_attribute("height", c10::IntType::get(), c.height);
   m.register_attribute("width", c10::IntType::get(), c.width);
   m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);
@@ -95,16 +113,19 @@ std::pair<at::Tensor, at::Tensor> PoseModel::posterior(const at::Tensor& h_frame
 }
 
 at::Tensor PoseModel::decode(const at::Tensor& x_prev, const at::Tensor& h_prev,
-                             const at::Tensor& h_label, const at::Tensor& z) {
-  return module_.get_method("decode")(args({x_prev, h_prev, h_label, z})).toTensor();
+                             const at::Tensor& h_label, const at::Tensor& z,
+                             const at::Tensor& ref) {
+  return module_
+      .get_method("decode")(args({x_prev, h_prev, h_label, z, ref.defined() ? ref : x_prev}))
+      .toTensor();
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(const at::Tensor& x_prev,
-                                                                  const at::Tensor& x_next,
-                                                                  const at::Tensor& label_prev,
-                                                                  const at::Tensor& label_next,
-                                                                  const at::Tensor& noise) {
-  auto out = module_.get_method("forward")(args({x_prev, x_next, label_prev, label_next, noise}))
+std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(
+    const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
+    const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref) {
+  auto out = module_
+                 .get_method("forward")(args(
+                     {x_prev, x_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev}))
                  .toTuple();
   return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
           out->elements()[2].toTensor()};

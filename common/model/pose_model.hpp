@@ -29,16 +29,17 @@ class PoseModel {
   // The poses of frames t-1 and t [B,3,H,W] -> [B,L,H,W] (label_prev unused without previous_pose).
   at::Tensor label_encode(const at::Tensor& label_prev, const at::Tensor& label);
   std::pair<at::Tensor, at::Tensor> posterior(const at::Tensor& h_frame, const at::Tensor& h_label);
-  // The frame after x_prev [B,3,H,W] from its features, the next pose's features and z.
+  // The frame after x_prev [B,3,H,W] from its features, the next pose's features and z; ref is
+  // the rollout's first frame (used with reference_frame; undefined: x_prev stands in).
   at::Tensor decode(const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_label,
-                    const at::Tensor& z);
-  // (prediction, mu, logvar) of one step; see pose.torchscript.
-  std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(const at::Tensor& x_prev,
-                                                         const at::Tensor& x_next,
-                                                         const at::Tensor& label_prev,
-                                                         const at::Tensor& label_next,
-                                                         const at::Tensor& noise);
+                    const at::Tensor& z, const at::Tensor& ref = {});
+  // (prediction, mu, logvar) of one step; see pose.torchscript. ref as for decode.
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(
+      const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
+      const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref = {});
   std::vector<at::Tensor> init_state(int64_t batch);
+  // The state a rollout from frame x0 [B,3,H,W] starts with (x0 is its reference frame).
+  static std::vector<at::Tensor> rollout_state(const at::Tensor& x0) { return {x0}; }
   // (predictions [K,B,3,H,W], state); conds [K,B,3*H*W], noise [K+1,B,N*H*W].
   std::pair<at::Tensor, std::vector<at::Tensor>> step(const at::Tensor& x_obs,
                                                       const at::Tensor& cond_prev,

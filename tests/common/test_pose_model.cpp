@@ -52,12 +52,17 @@ TEST(PoseModel, LogvarIsClamped) {
   EXPECT_GE(logvar.min().item<float>(), -0.01f - 1e-6f);
 }
 
-TEST(PoseModel, ForwardReachesEveryParameter) {
+class PoseModelWithAndWithoutReference : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PoseModelWithAndWithoutReference, ForwardReachesEveryParameter) {
   at::manual_seed(2);
-  PoseModel m = PoseModel::create(small());
+  PoseConfig c = small();
+  c.reference_frame = GetParam();
+  PoseModel m = PoseModel::create(c);
   auto x = at::rand({2, 3, 32, 64});
-  auto [pred, mu, logvar] = m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}),
-                                      at::rand({2, 3, 32, 64}), at::randn({2, 3, 32, 64}));
+  auto [pred, mu, logvar] =
+      m.forward(x, at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}), at::rand({2, 3, 32, 64}),
+                at::randn({2, 3, 32, 64}), at::rand({2, 3, 32, 64}));
   EXPECT_EQ(pred.sizes(), x.sizes());
   EXPECT_EQ(mu.sizes(), (Shape{2, 3, 32, 64}));
   (pred.pow(2).mean() + mu.pow(2).mean() + logvar.pow(2).mean()).backward();
@@ -66,6 +71,9 @@ TEST(PoseModel, ForwardReachesEveryParameter) {
     EXPECT_GT(p.grad().abs().sum().item<double>(), 0.0);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Reference, PoseModelWithAndWithoutReference, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "WithReference" : "Seed"; });
 
 TEST(PoseModel, StepRollsOutKFramesUnderPoseImages) {
   at::manual_seed(3);
@@ -131,6 +139,45 @@ TEST(PoseModel, ThePreviousPoseIsUsedOnlyWhenTheModelHasIt) {
   const auto c0 = predict(without, at::zeros_like(label)),
              c1 = predict(without, at::ones_like(label));
   EXPECT_LT((c0 - c1).abs().max().item<double>(), 1e-6);
+}
+
+// The reference-frame anchor (pose_reference.torchscript): its gate starts nearly shut (the model
+// starts from the head's copy of the previous frame, whatever the reference), lays the reference
+// over the frame where it opens, and the step carries the reference in its state. A model without
+// it has no anchor weights, so checkpoints written before it load, and reads back without it.
+TEST(PoseModel, TheReferenceFrameIsLaidOverThePredictionThroughItsGate) {
+  at::manual_seed(6);
+  at::NoGradGuard no_grad;
+  PoseConfig c = small();
+  c.reference_frame = true;
+  PoseModel m = PoseModel::create(c);
+  m.train(false);
+  auto x = at::rand({2, 3, 32, 64}), label = at::rand({2, 3, 32, 64}),
+       z = at::zeros({2, 3, 32, 64});
+  const at::Tensor ref = 1.0 - x;  // as far from the previous frame as a frame can be
+  auto predict = [&](const at::Tensor& r) {
+    return m.decode(x, m.encode(x), m.label_encode(label, label), z, r);
+  };
+  EXPECT_LT((predict(ref) - x).abs().mean().item<double>(), 0.1);
+  m.module().attr("anchor").toModule().attr("gate").toModule().attr("bias").toTensor().fill_(20.0);
+  EXPECT_LT((predict(ref) - ref).abs().max().item<double>(), 1e-6);
+
+  const int64_t K = 2, HW = 32 * 64;
+  auto conds = at::rand({K, 2, 3 * HW});
+  auto noise = at::randn({K + 1, 2, 3 * HW});
+  auto [first, s1] = m.step(x, at::zeros({2, 3 * HW}), conds, m.init_state(2), true, noise);
+  EXPECT_TRUE(at::equal(s1[0], x));  // the first observed frame becomes the reference...
+  auto [later, s2] = m.step(first[K - 1], conds[K - 1], conds, s1, false, noise);
+  EXPECT_TRUE(at::equal(s2[0], x));                         // ...and stays it
+  EXPECT_LT((later - x).abs().max().item<double>(), 1e-6);  // the gate is open: all reference
+
+  nlohmann::json j = c;
+  j.erase("reference_frame");
+  PoseConfig old = j.get<PoseConfig>();
+  EXPECT_FALSE(old.reference_frame);
+  for (const auto& p : PoseModel::create(old).module().named_parameters()) {
+    EXPECT_EQ(p.name.find("anchor"), std::string::npos) << p.name;
+  }
 }
 
 TEST(PoseModel, TheCompositingGeneratorStartsNearTheIdentityThePlainOneDoesNot) {

@@ -17,16 +17,26 @@ namespace foresight {
 namespace {
 namespace fs = std::filesystem;
 
-TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
+// With and without the reference-frame anchor (its reference travels in the state).
+class PoseExportParity : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   at::manual_seed(5);
   PoseConfig c;
   c.f_dim = 8;
   c.l_dim = 4;
   c.n_dim = 3;
   c.d_out = 12;
+  c.reference_frame = GetParam();
   PoseModel model = PoseModel::create(c);
+  if (c.reference_frame) {  // half open, so that the reference shows in every prediction
+    at::NoGradGuard no_grad;
+    model.module().attr("anchor").toModule().attr("gate").toModule().attr("bias").toTensor().fill_(
+        0.0);
+  }
   ModelMetadata meta = make_pose_metadata(model, 30.5, "abc");
-  const fs::path dir = testing::scratch_dir("pose-export");
+  const fs::path dir =
+      testing::scratch_dir(c.reference_frame ? "pose-export-reference" : "pose-export");
   export_model(model, meta, dir / "pose.ptl");
   export_model(model, meta, dir / "pose.pt");
 
@@ -50,6 +60,7 @@ TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   EXPECT_EQ(back.condition_kind, "pose");
   EXPECT_DOUBLE_EQ(back.val_psnr, 30.5);
   EXPECT_EQ(back.model_config.get<PoseConfig>().n_dim, 3);
+  EXPECT_EQ(back.model_config.get<PoseConfig>().reference_frame, c.reference_frame);
   torch::jit::ExtraFilesMap extra_pt{{kMetadataFile, ""}};
   auto full = torch::jit::load((dir / "pose.pt").string(), kTorchNone, extra_pt);
   EXPECT_FALSE(extra_pt[kMetadataFile].empty());
@@ -75,6 +86,9 @@ TEST(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
     full_state = full_out->elements()[1].toTensorVector();
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Reference, PoseExportParity, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "WithReference" : "Seed"; });
 
 }  // namespace
 }  // namespace foresight

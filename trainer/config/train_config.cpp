@@ -53,6 +53,9 @@ namespace foresight {
   X(previous_pose, "--previous-pose",                                                            \
     "pose: condition on the previous frame's pose image too (default: only the next one, as "    \
     "the seed)")                                                                                 \
+  X(reference_frame, "--reference-frame",                                                        \
+    "pose: a gate per pixel lays the rollout's first frame over the prediction (the still "      \
+    "background stays sharp over a long rollout)")                                               \
   X(frame_height, "--frame-height", "pose: frame and pose image height")                         \
   X(frame_width, "--frame-width", "pose: frame and pose image width")                            \
   X(video_len, "--video-len", "pose: frames per training clip")                                  \
@@ -106,6 +109,7 @@ PoseConfig TrainConfig::pose_config() const {
   m.n_dim = n_dim;
   m.d_out = d_out;
   m.previous_pose = previous_pose;
+  m.reference_frame = reference_frame;
   m.decoder = decoder;
   return m;
 }

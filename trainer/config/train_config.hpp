@@ -72,7 +72,8 @@ struct TrainConfig {
   bool normalize_conditions = true;  // svg: standardise actions/positions (train split statistics)
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
-  bool previous_pose = false;  // pose: the label encoder also sees the previous frame's pose
+  bool previous_pose = false;    // pose: the label encoder also sees the previous frame's pose
+  bool reference_frame = false;  // pose: the rollout's first frame is a source of pixels too
   int frame_height = 32, frame_width = 64;
   int video_len = 16;        // frames per training clip
   int val_len = 630;         // frames of the validation rollout

@@ -23,7 +23,9 @@ PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor&
     const at::Tensor x_prev =
         t == 1 || all_forced ? frames[t - 1] : at::where(forced, frames[t - 1], previous);
     at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
-    auto [pred, mu, logvar] = model.forward(x_prev, frames[t], labels[t - 1], labels[t], noise);
+    // The clip's first frame is the reference, as a rollout's first frame is (reference_frame).
+    auto [pred, mu, logvar] =
+        model.forward(x_prev, frames[t], labels[t - 1], labels[t], noise, frames[0]);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
     previous = pred;
