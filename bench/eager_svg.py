@@ -243,6 +243,8 @@ def main():
     ap.add_argument("--check", action="store_true", help="eager step == scripted step")
     ap.add_argument("--train", type=int, default=0, help="timed training iterations")
     ap.add_argument("--step", type=int, default=0, help="timed edge steps (batch 1)")
+    ap.add_argument("--eval", type=int, default=0,
+                    help="timed evaluation batches (observe 2 frames, predict 10, no gradients)")
     ap.add_argument("--batch", type=int, default=12)
     ap.add_argument("--frames", type=int, default=12, help="n_past + n_future")
     ap.add_argument("--n-past", type=int, default=2)
@@ -294,6 +296,29 @@ def main():
         times.sort()
         out["step_p50_ms"] = 1e3 * times[len(times) // 2]
         out["step_mean_ms"] = 1e3 * sum(times) / len(times)
+
+    if args.eval:
+        # What bench_training's BM_Evaluate (and foresight eval, per batch) runs.
+        svg.training = False
+        x = torch.rand(2, args.batch, 3, 64, 64)
+        cond = torch.rand(args.frames, args.batch, cond_dim)
+
+        def evaluate():
+            s = svg.init_state(args.batch)
+            s = svg.step(x[0], cond[0], cond[0:1], s, True,
+                         torch.randn(2, args.batch, svg.z_dim))[1]
+            preds, _ = svg.step(x[1], cond[0], cond[1:args.frames - 1], s, False,
+                                torch.randn(args.frames - 1, args.batch, svg.z_dim))
+            return float(preds.sum())
+
+        with torch.no_grad():
+            evaluate()  # warm-up
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(args.eval):
+                evaluate()
+            sync()
+            out["eval_seq_per_s"] = args.eval * args.batch / (time.perf_counter() - t0)
 
     if args.train:
         svg.training = True

@@ -3,8 +3,10 @@
 
 Interleaves, for ROUNDS rounds: the C++ training iteration (bench_training, paper preset, batch
 12, 2 + 10 frames, teacher-forced), the eager one (bench/eager_svg.py on the same weights), the
-C++ edge step through both runtimes (bench_inference, batch 1) and the eager step; then prints
-the median of each and the ratios (> 1: Foresight is faster). Same threads on both sides. The
+C++ edge step through both runtimes (bench_inference, batch 1) and the eager step, and the
+evaluation rollout (bench_training's BM_Evaluate: batch 12, observe 2, predict 10) beside the
+eager one; then prints the median of each and the ratios (> 1: Foresight is faster). Same
+threads on both sides. The
 pose CVAE the same way (bench_training's BM_PoseTrainIteration and bench_inference's BM_PoseStep
 beside bench/eager_pose.py, paper preset).
 
@@ -118,7 +120,8 @@ def compare_svg(args):
     # bench_inference exports the full-size model (random weights) here on its first run.
     model = os.path.join(tempfile.gettempdir(), "foresight-bench", "svg.pt")
 
-    rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step")}
+    rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step",
+                            "cpp_eval", "eager_eval")}
     for r in range(args.rounds):
         for run in gbench(inference, "BM_EdgeStep", args.threads):
             key = "cpp_lite" if "lite" in run["name"] else "cpp_full"
@@ -129,6 +132,9 @@ def compare_svg(args):
         run = gbench(training, "BM_TrainIteration/0/1/0/", args.threads)[0]
         rows["cpp_train"].append(run["sequences_per_s"])
         rows["eager_train"].append(eager(model, args.threads, "--train", "1")["train_seq_per_s"])
+        run = gbench(training, "BM_Evaluate/0", args.threads)[0]
+        rows["cpp_eval"].append(run["sequences_per_s"])
+        rows["eager_eval"].append(eager(model, args.threads, "--eval", "5")["eval_seq_per_s"])
         print(json.dumps({"round": r + 1, **{k: v[-1] for k, v in rows.items()}}), flush=True)
 
     med = {k: statistics.median(v) for k, v in rows.items()}
@@ -139,6 +145,9 @@ def compare_svg(args):
     for key, label in (("cpp_full", "full runtime `.pt`"), ("cpp_lite", "lite runtime `.ptl`")):
         print(f"| edge step, batch 1, {label} (p50) | {med[key]:.1f} ms | "
               f"{med['eager_step']:.1f} ms | **{med['eager_step'] / med[key]:.2f}x** |")
+    print(f"| evaluation, batch 12, observe 2 frames and predict 10 | "
+          f"{med['cpp_eval']:.2f} seq/s | {med['eager_eval']:.2f} seq/s | "
+          f"**{med['cpp_eval'] / med['eager_eval']:.2f}x** |")
     print(f"\n{args.rounds} rounds, medians; {args.threads} threads each side.")
 
 
