@@ -6,6 +6,12 @@
 #include <sstream>
 #include <type_traits>
 
+// Declared in torch/csrc/jit/codegen/fuser/interface.h, which Debian's libtorch-dev leaves out;
+// the function is exported by libtorch_cpu in 1.13 and 2.x alike.
+namespace torch::jit {
+TORCH_API void overrideCanFuseOnCPU(bool value);
+}  // namespace torch::jit
+
 namespace foresight {
 namespace {
 
@@ -31,6 +37,8 @@ torch::optim::OptimizerParamState* optimizer_param_state(torch::optim::Optimizer
   const auto it = state.find(state_key<Key>(param.unsafeGetTensorImpl()));
   return it == state.end() ? nullptr : it->second.get();
 }
+
+void keep_cpu_fusion_off() { torch::jit::overrideCanFuseOnCPU(false); }
 
 Float32MathGuard::Float32MathGuard()
     : cudnn_tf32_(at::globalContext().allowTF32CuDNN()),

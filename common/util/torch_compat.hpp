@@ -39,6 +39,15 @@ inline std::string torch_version() { return TORCH_VERSION; }
 torch::optim::OptimizerParamState* optimizer_param_state(torch::optim::Optimizer& optimizer,
                                                          const at::Tensor& param);
 
+// Keeps TorchScript from fusing operators into generated CPU kernels, for the whole process.
+// LibTorch 2.x built with LLVM (Debian 13's 2.6) fuses elementwise chains on the CPU with NNC;
+// 1.13 (Debian 12's) never does. On an AMD Zen 5 CPU (AVX-512 with VP2INTERSECT) the generated
+// kernels return NaN from a method's second call on (the profiling executor's first call runs
+// unfused): a pose decode, finite once, then NaN; with CPU fusion off, finite every time
+// (docs/performance.md, "LibTorch 2.6 run"). Called wherever models are built or loaded; cheap
+// and idempotent. GPU fusion is left as it is.
+void keep_cpu_fusion_off();
+
 // While alive, CUDA convolutions and matmuls run in full float32: Ampere and later GPUs default
 // to TF32 in cuDNN (a 10-bit mantissa), which training keeps for speed but which tests comparing
 // against the CPU cannot bound. Restores both settings when destroyed. Nothing changes on the

@@ -6,6 +6,7 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include "common/util/torch_compat.hpp"
 #include "edge/runtime/inference_graphs.hpp"
 #include "edge/runtime/predictor_loading.hpp"
 
@@ -74,6 +75,7 @@ std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file
   const at::Device dev = device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
   try {
     torch::jit::ExtraFilesMap extra;
+    keep_cpu_fusion_off();  // torch_compat.hpp: NaN from fused CPU kernels on some CPUs
     torch::jit::Module module = torch::jit::load(file.string(), dev, extra);
     for (const char* method : {"init_state", "step"}) {
       if (!module.find_method(method)) {

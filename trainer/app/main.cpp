@@ -9,6 +9,7 @@
 #include "common/util/allocator.hpp"
 #include "common/util/exit_codes.hpp"
 #include "common/util/logging.hpp"
+#include "common/util/torch_compat.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/cli/commands.hpp"
 #include "trainer/config/train_config.hpp"
@@ -17,6 +18,7 @@
 
 int main(int argc, char** argv) {
   foresight::keep_tensor_memory_in_the_heap();
+  foresight::keep_cpu_fusion_off();
   CLI::App app{
       "foresight: action-conditioned video prediction (synthetic data, training, evaluation, "
       "export, robot simulator)"};
