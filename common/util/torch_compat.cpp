@@ -6,12 +6,6 @@
 #include <sstream>
 #include <type_traits>
 
-// Declared in torch/csrc/jit/codegen/fuser/interface.h, which Debian's libtorch-dev leaves out;
-// the function is exported by libtorch_cpu in 1.13 and 2.x alike.
-namespace torch::jit {
-TORCH_API void overrideCanFuseOnCPU(bool value);
-}  // namespace torch::jit
-
 namespace foresight {
 namespace {
 

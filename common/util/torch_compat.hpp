@@ -19,6 +19,13 @@ class Optimizer;
 class OptimizerParamState;
 }  // namespace torch::optim
 
+// Declared in torch/csrc/jit/codegen/fuser/interface.h, which Debian's libtorch-dev leaves out;
+// libtorch_cpu exports both in 1.13 and 2.x alike.
+namespace torch::jit {
+TORCH_API bool canFuseOnCPU();
+TORCH_API void overrideCanFuseOnCPU(bool value);
+}  // namespace torch::jit
+
 namespace foresight {
 
 // The optional type of LibTorch's signatures (e.g. the device of torch::jit::load): its own

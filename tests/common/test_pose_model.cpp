@@ -6,12 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/model/pose_model.hpp"
-
-// In torch/csrc/jit/codegen/fuser/interface.h, which Debian's libtorch-dev leaves out.
-namespace torch::jit {
-TORCH_API bool canFuseOnCPU();
-TORCH_API void overrideCanFuseOnCPU(bool value);
-}  // namespace torch::jit
+#include "common/util/torch_compat.hpp"
 
 namespace foresight {
 namespace {
