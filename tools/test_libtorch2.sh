@@ -8,7 +8,9 @@
 #   tools/test_libtorch2.sh --root-only   root only (e.g. to warm a CI cache)
 # Environment: FORESIGHT_TRIXIE_ROOT (default ~/.cache/foresight/trixie-root),
 #   FORESIGHT_LT2_BUILD_DIR (the build folder inside the source tree, default build-libtorch2),
-#   FORESIGHT_BUILD_DIR (the host's build, for the cross-version check; default build), JOBS.
+#   FORESIGHT_BUILD_DIR (the host's build, for the cross-version check; default build), JOBS,
+#   FORESIGHT_ONEDNN (on|off, passed to the tests: off runs the suite as on a Zen 5 CPU, where
+#   Foresight turns oneDNN off with LibTorch 2.x; common/util/torch_compat.hpp).
 # Needs root (debootstrap, mount, chroot); runs itself through sudo otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +83,8 @@ mount_in_root() {  # mount_in_root TARGET MOUNT-ARGS...
 in_root() {  # in_root COMMAND: runs bash -c COMMAND in the root with a clean environment
   chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin JOBS="$JOBS" \
-    DEBIAN_FRONTEND=noninteractive /bin/bash -c "$1"
+    DEBIAN_FRONTEND=noninteractive ${FORESIGHT_ONEDNN:+FORESIGHT_ONEDNN="$FORESIGHT_ONEDNN"} \
+    /bin/bash -c "$1"
 }
 
 # The Debian mirror the host's apt uses for its own release (deb.debian.org when none is found).
@@ -129,6 +132,10 @@ in_root "cd /src && cmake -S . -B $BUILD_REL -G Ninja -DCMAKE_BUILD_TYPE=Release
   cmake --build $BUILD_REL -j $JOBS"
 phase_end
 
+# Which CPU ran the suite: some give wrong numbers with some of LibTorch's kernels (torch_compat.hpp).
+log "CPU: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-) (vendor $(grep -m1 '^vendor_id' \
+  /proc/cpuinfo | cut -d: -f2- | tr -d ' '), family $(grep -m1 '^cpu family' /proc/cpuinfo |
+  cut -d: -f2- | tr -d ' ')); FORESIGHT_ONEDNN=${FORESIGHT_ONEDNN:-unset}"
 phase_start "tests (ctest, LibTorch 2.6)"
 in_root "cd /src && ctest --test-dir $BUILD_REL --output-on-failure -j $JOBS --timeout 600" |
   tee "$SRC/$BUILD_REL/ctest.log" | grep -E '^[0-9]+% tests passed|tests? failed|Total Test time' >&2 ||

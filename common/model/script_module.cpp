@@ -33,7 +33,7 @@ std::string model_script(const std::string& name) {
 
 torch::jit::Module make_script_module(const std::shared_ptr<torch::jit::CompilationUnit>& cu,
                                       const std::string& type) {
-  keep_cpu_fusion_off();  // before any of our modules runs (torch_compat.hpp)
+  use_safe_cpu_kernels();  // before any of our modules runs (torch_compat.hpp)
   torch::jit::Module m("__torch__.foresight." + type, cu, /*shouldMangle=*/true);
   m.register_attribute("training", c10::BoolType::get(), true);
   return m;

@@ -1,10 +1,19 @@
 #include "common/util/torch_compat.hpp"
 
 #include <ATen/Context.h>
+#include <spdlog/spdlog.h>
 #include <torch/optim/optimizer.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <sstream>
+#include <string>
 #include <type_traits>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 namespace foresight {
 namespace {
@@ -32,7 +41,49 @@ torch::optim::OptimizerParamState* optimizer_param_state(torch::optim::Optimizer
   return it == state.end() ? nullptr : it->second.get();
 }
 
-void keep_cpu_fusion_off() { torch::jit::overrideCanFuseOnCPU(false); }
+bool cpu_is_amd_zen5_or_later() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+  char vendor[13] = {};
+  std::memcpy(vendor, &ebx, 4);
+  std::memcpy(vendor + 4, &edx, 4);
+  std::memcpy(vendor + 8, &ecx, 4);
+  if (std::strcmp(vendor, "AuthenticAMD") != 0) return false;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  unsigned family = (eax >> 8) & 0xf;
+  if (family == 0xf) family += (eax >> 20) & 0xff;
+  return family >= 0x1a;
+#else
+  return false;
+#endif
+}
+
+std::string onednn_off_reason(const char* setting, bool libtorch2, bool zen5_or_later) {
+  const std::string choice = setting != nullptr ? setting : "";
+  if (choice == "off") return "FORESIGHT_ONEDNN=off";
+  if (choice == "on") return "";
+  if (libtorch2 && zen5_or_later) return "LibTorch 2.x on an AMD Zen 5 or later CPU";
+  return "";
+}
+
+void use_safe_cpu_kernels() {
+  torch::jit::overrideCanFuseOnCPU(false);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* setting = std::getenv("FORESIGHT_ONEDNN");
+    if (setting != nullptr && std::strcmp(setting, "on") != 0 && std::strcmp(setting, "off") != 0) {
+      spdlog::warn("FORESIGHT_ONEDNN={}: expected on or off; deciding by the CPU", setting);
+      setting = nullptr;
+    }
+    const std::string why =
+        onednn_off_reason(setting, FORESIGHT_TORCH_AT_LEAST(2, 0), cpu_is_amd_zen5_or_later());
+    if (!why.empty() && at::globalContext().userEnabledMkldnn()) {
+      at::globalContext().setUserEnabledMkldnn(false);
+      spdlog::info("oneDNN off ({}): convolutions run on ATen's own CPU kernels", why);
+    }
+  });
+}
 
 Float32MathGuard::Float32MathGuard()
     : cudnn_tf32_(at::globalContext().allowTF32CuDNN()),

@@ -46,14 +46,26 @@ inline std::string torch_version() { return TORCH_VERSION; }
 torch::optim::OptimizerParamState* optimizer_param_state(torch::optim::Optimizer& optimizer,
                                                          const at::Tensor& param);
 
-// Keeps TorchScript from fusing operators into generated CPU kernels, for the whole process.
-// LibTorch 2.x built with LLVM (Debian 13's 2.6) fuses elementwise chains on the CPU with NNC;
-// 1.13 (Debian 12's) never does. On an AMD Zen 5 CPU (AVX-512 with VP2INTERSECT) the generated
-// kernels return NaN from a method's second call on (the profiling executor's first call runs
-// unfused): a pose decode, finite once, then NaN; with CPU fusion off, finite every time
-// (docs/performance.md, "LibTorch 2.6 run"). Called wherever models are built or loaded; cheap
-// and idempotent. GPU fusion is left as it is.
-void keep_cpu_fusion_off();
+// Keeps the CPU kernels Foresight runs to the ones that compute correctly on this machine, for
+// the whole process. Called wherever models are built or loaded; cheap and idempotent.
+// - TorchScript's CPU fusion is off. LibTorch 2.x built with LLVM (Debian 13's 2.6) fuses
+//   elementwise chains on the CPU with NNC; 1.13 (Debian 12's) never does. On an AMD Zen 5 CPU
+//   the generated kernels returned NaN from a method's second call on (the profiling executor's
+//   first call runs unfused); with CPU fusion off, finite every time. GPU fusion is left alone.
+// - oneDNN (at::globalContext().userEnabledMkldnn()) is off with LibTorch 2.x on AMD CPUs of
+//   family 1Ah and later (Zen 5): there Debian 13's 2.6 (oneDNN 3.7) gave NaN gradients and
+//   occasional crashes that capping oneDNN at AVX2 removed, while 1.13 and the same build on Zen 4
+//   pass. Convolutions then run on ATen's own kernels (im2col and BLAS). FORESIGHT_ONEDNN=on or
+//   off overrides the choice; the first call logs it when oneDNN ends up off.
+// docs/performance.md, "LibTorch 2.6 run", has the measurements.
+void use_safe_cpu_kernels();
+
+// True on an AMD CPU of family 1Ah (Zen 5) or later; false on other vendors and architectures.
+bool cpu_is_amd_zen5_or_later();
+
+// Why use_safe_cpu_kernels turns oneDNN off, or "" to leave it on: `setting` is
+// FORESIGHT_ONEDNN's value ("on", "off" or nullptr for unset).
+std::string onednn_off_reason(const char* setting, bool libtorch2, bool zen5_or_later);
 
 // While alive, CUDA convolutions and matmuls run in full float32: Ampere and later GPUs default
 // to TF32 in cuDNN (a 10-bit mantissa), which training keeps for speed but which tests comparing

@@ -75,7 +75,7 @@ std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file
   const at::Device dev = device == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
   try {
     torch::jit::ExtraFilesMap extra;
-    keep_cpu_fusion_off();  // torch_compat.hpp: NaN from fused CPU kernels on some CPUs
+    use_safe_cpu_kernels();  // torch_compat.hpp: some CPU kernels give NaN on some CPUs
     torch::jit::Module module = torch::jit::load(file.string(), dev, extra);
     for (const char* method : {"init_state", "step"}) {
       if (!module.find_method(method)) {

@@ -21,7 +21,10 @@ torch::jit::Module optimize_for_cpu_inference(const torch::jit::Module& module) 
   for (const auto& name : methods) {
     auto graph = frozen.get_method(name).graph();
     torch::jit::OptimizeFrozenGraph(graph, /*optimize_numerics=*/true);
-    if (name != "init_state" && at::hasMKLDNN()) torch::jit::ConvertFrozenOpsToMKLDNN(graph);
+    // Not where oneDNN is switched off (torch_compat.hpp, use_safe_cpu_kernels).
+    if (name != "init_state" && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn()) {
+      torch::jit::ConvertFrozenOpsToMKLDNN(graph);
+    }
   }
   return frozen;
 }

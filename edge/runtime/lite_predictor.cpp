@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/mobile/import.h>
 #include <torch/csrc/jit/mobile/module.h>
 
+#include "common/util/torch_compat.hpp"
 #include "edge/runtime/predictor_loading.hpp"
 
 namespace foresight::runtime_detail {
@@ -56,6 +57,7 @@ std::unique_ptr<Predictor> make_lite_predictor(const std::filesystem::path& file
                                                ModelMetadata metadata) {
   try {
     torch::jit::ExtraFilesMap extra;
+    use_safe_cpu_kernels();  // torch_compat.hpp: some CPU kernels give NaN on some CPUs
     auto module = torch::jit::_load_for_mobile(file.string(), at::Device(at::kCPU), extra);
     for (const char* method : {"init_state", "step"}) {
       if (!module.find_method(method)) {

@@ -1,5 +1,6 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,12 +8,22 @@
 #include <vector>
 
 #include "common/model/svg_model.hpp"
+#include "common/util/torch_compat.hpp"
 #include "common/world/dataset_writer.hpp"
 
 namespace foresight::testing {
 namespace fs = std::filesystem;
 
 namespace {
+// Every test binary computes with the CPU kernels the products use (torch_compat.hpp), also in
+// tests that load a model file before building one.
+class SafeCpuKernels : public ::testing::Environment {
+ public:
+  void SetUp() override { use_safe_cpu_kernels(); }
+};
+[[maybe_unused]] ::testing::Environment* const kSafeCpuKernels =
+    ::testing::AddGlobalTestEnvironment(new SafeCpuKernels);
+
 struct Cleaner {
   std::mutex mu;
   std::vector<fs::path> dirs;
