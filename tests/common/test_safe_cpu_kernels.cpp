@@ -44,9 +44,8 @@ TEST(SafeCpuKernels, OneDnnIsOffOnlyForLibTorch2OnZen5UnlessTheUserSaysOtherwise
 TEST(SafeCpuKernels, ThisProcessRunsWhatTheDecisionSays) {
   use_safe_cpu_kernels();
   EXPECT_FALSE(torch::jit::canFuseOnCPU());
-  const std::string why = onednn_off_reason(std::getenv("FORESIGHT_ONEDNN"),
-                                            FORESIGHT_TORCH_AT_LEAST(2, 0),
-                                            cpu_is_amd_zen5_or_later());
+  const std::string why = onednn_off_reason(
+      std::getenv("FORESIGHT_ONEDNN"), FORESIGHT_TORCH_AT_LEAST(2, 0), cpu_is_amd_zen5_or_later());
   if (!why.empty()) EXPECT_FALSE(at::globalContext().userEnabledMkldnn()) << why;
 }
 
