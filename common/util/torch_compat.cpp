@@ -72,9 +72,9 @@ void use_safe_cpu_kernels() {
   static std::once_flag once;
   std::call_once(once, [] {
     const char* setting = std::getenv("FORESIGHT_ONEDNN");
+    // onednn_off_reason decides by the CPU for any other value; say so.
     if (setting != nullptr && std::strcmp(setting, "on") != 0 && std::strcmp(setting, "off") != 0) {
       spdlog::warn("FORESIGHT_ONEDNN={}: expected on or off; deciding by the CPU", setting);
-      setting = nullptr;
     }
     const std::string why =
         onednn_off_reason(setting, FORESIGHT_TORCH_AT_LEAST(2, 0), cpu_is_amd_zen5_or_later());

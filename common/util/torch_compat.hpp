@@ -64,7 +64,7 @@ void use_safe_cpu_kernels();
 bool cpu_is_amd_zen5_or_later();
 
 // Why use_safe_cpu_kernels turns oneDNN off, or "" to leave it on: `setting` is
-// FORESIGHT_ONEDNN's value ("on", "off" or nullptr for unset).
+// FORESIGHT_ONEDNN's value ("on", "off"; nullptr or anything else: decided by the CPU).
 std::string onednn_off_reason(const char* setting, bool libtorch2, bool zen5_or_later);
 
 // While alive, CUDA convolutions and matmuls run in full float32: Ampere and later GPUs default

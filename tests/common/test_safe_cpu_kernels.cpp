@@ -39,6 +39,9 @@ TEST(SafeCpuKernels, OneDnnIsOffOnlyForLibTorch2OnZen5UnlessTheUserSaysOtherwise
   EXPECT_NE(onednn_off_reason(nullptr, true, true), "");
   EXPECT_EQ(onednn_off_reason("on", true, true), "");
   EXPECT_EQ(onednn_off_reason("off", false, false), "FORESIGHT_ONEDNN=off");
+  // any other value is decided by the CPU, as if unset
+  EXPECT_NE(onednn_off_reason("yes", true, true), "");
+  EXPECT_EQ(onednn_off_reason("yes", true, false), "");
 }
 
 TEST(SafeCpuKernels, ThisProcessRunsWhatTheDecisionSays) {
