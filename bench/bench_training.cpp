@@ -12,8 +12,11 @@
 #include <torch/cuda.h>
 #include <torch/optim/adam.h>
 
+#include <optional>
+
 #include "bench_support.hpp"
 #include "common/util/allocator.hpp"
+#include "common/util/torch_compat.hpp"
 #include "trainer/config/train_config.hpp"
 #include "trainer/export/exporter.hpp"
 #include "trainer/train/pose_objective.hpp"
@@ -44,14 +47,15 @@ c10::Device device_of(int64_t index) {
   return index == 0 ? c10::Device(c10::kCPU) : c10::Device(c10::kCUDA);
 }
 
-void BM_TrainIteration(benchmark::State& state) {
+// One SVG training iteration as the trainer runs it; bf16: the forward under autocast, as
+// --precision bf16 (trainer.cpp).
+void svg_train_iterations(benchmark::State& state, const c10::Device& device, bool forced,
+                          bool optimised_graphs, bool bf16) {
   bench::configure_threads();
-  const c10::Device device = device_of(state.range(0));
   if (device.is_cuda() && !torch::cuda::is_available()) {
     state.SkipWithError("no CUDA device");
     return;
   }
-  const bool forced = state.range(1) != 0;
   SvgModel model = paper_model(device);
   model.train(true);
   torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(0.002));
@@ -66,9 +70,12 @@ void BM_TrainIteration(benchmark::State& state) {
   }
   // As the trainer runs it (trainer.cpp): scripted methods without the executor's optimised
   // graphs; argument 2 = 1 measures LibTorch's default (profiling, then optimised graphs).
-  torch::jit::GraphOptimizerEnabledGuard graphs(state.range(2) != 0);
+  torch::jit::GraphOptimizerEnabledGuard graphs(optimised_graphs);
   auto iteration = [&] {
+    std::optional<AutocastGuard> amp;
+    if (bf16) amp.emplace(device.type(), at::kBFloat16);
     SvgLoss l = svg_loss(model, x, c, tf, 1e-4, gen);
+    amp.reset();
     adam.zero_grad();
     l.loss.backward();
     adam.step();
@@ -78,6 +85,10 @@ void BM_TrainIteration(benchmark::State& state) {
   for (auto _ : state) iteration();
   state.counters["sequences_per_s"] =
       benchmark::Counter(kBatch, benchmark::Counter::kIsIterationInvariantRate);
+}
+void BM_TrainIteration(benchmark::State& state) {
+  svg_train_iterations(state, device_of(state.range(0)), state.range(1) != 0, state.range(2) != 0,
+                       /*bf16=*/false);
 }
 // Args: device (0 cpu, 1 cuda), teacher forced (1) or feeding back predictions (0), the
 // executor's optimised graphs (0: off, as the trainer; 1: LibTorch's default).
@@ -90,11 +101,16 @@ BENCHMARK(BM_TrainIteration)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(10);
 
+// --precision bf16: teacher-forced, plain graphs. Arg: device (0 cpu, 1 cuda).
+void BM_TrainIterationBf16(benchmark::State& state) {
+  svg_train_iterations(state, device_of(state.range(0)), true, false, /*bf16=*/true);
+}
+BENCHMARK(BM_TrainIterationBf16)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(10);
+
 // One pose training iteration as the trainer runs it at the start of the paper schedule:
 // teacher-forced clips of 16 frames, 15 predicted steps each (pose_objective.cpp).
-void BM_PoseTrainIteration(benchmark::State& state) {
+void pose_train_iterations(benchmark::State& state, const c10::Device& device, bool bf16) {
   bench::configure_threads();
-  const c10::Device device = device_of(state.range(0));
   if (device.is_cuda() && !torch::cuda::is_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -114,7 +130,10 @@ void BM_PoseTrainIteration(benchmark::State& state) {
   }
   torch::jit::GraphOptimizerEnabledGuard graphs(false);  // as the trainer runs it
   auto iteration = [&] {
+    std::optional<AutocastGuard> amp;
+    if (bf16) amp.emplace(device.type(), at::kBFloat16);
     PoseLoss l = pose_loss(model, frames, labels, tf, cfg.beta, gen);
+    amp.reset();
     adam.zero_grad();
     l.loss.backward();
     adam.step();
@@ -125,7 +144,16 @@ void BM_PoseTrainIteration(benchmark::State& state) {
   state.counters["sequences_per_s"] =
       benchmark::Counter(static_cast<double>(B), benchmark::Counter::kIsIterationInvariantRate);
 }
+void BM_PoseTrainIteration(benchmark::State& state) {
+  pose_train_iterations(state, device_of(state.range(0)), /*bf16=*/false);
+}
 BENCHMARK(BM_PoseTrainIteration)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(10);
+
+// --precision bf16. Arg: device (0 cpu, 1 cuda).
+void BM_PoseTrainIterationBf16(benchmark::State& state) {
+  pose_train_iterations(state, device_of(state.range(0)), /*bf16=*/true);
+}
+BENCHMARK(BM_PoseTrainIterationBf16)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(10);
 
 void BM_Evaluate(benchmark::State& state) {
   bench::configure_threads();

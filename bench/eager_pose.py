@@ -118,6 +118,8 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--frames", type=int, default=16, help="frames per training clip")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true",
+                    help="training forward under torch.autocast in bfloat16 (foresight --precision bf16)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -159,7 +161,8 @@ def main():
         labels = torch.rand(args.frames, args.batch, 3, h, w)
 
         def iteration():
-            loss = pose.loss(frames, labels, 1.0)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                loss = pose.loss(frames, labels, 1.0)
             adam.zero_grad()
             loss.backward()
             adam.step()

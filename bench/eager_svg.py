@@ -249,6 +249,8 @@ def main():
     ap.add_argument("--frames", type=int, default=12, help="n_past + n_future")
     ap.add_argument("--n-past", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true",
+                    help="training forward under torch.autocast in bfloat16 (foresight --precision bf16)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda needs torch >= 2.0)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -330,7 +332,8 @@ def main():
         cond = torch.rand(args.frames, args.batch, cond_dim)
 
         def iteration():
-            loss = svg.loss(x, cond, 1e-4, args.n_past)
+            with torch.autocast(args.device.split(":")[0], dtype=torch.bfloat16, enabled=args.bf16):
+                loss = svg.loss(x, cond, 1e-4, args.n_past)
             adam.zero_grad()
             loss.backward()
             adam.step()

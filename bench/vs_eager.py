@@ -12,6 +12,8 @@ beside bench/eager_pose.py, paper preset).
 
   /usr/bin/python3 bench/vs_eager.py build [--rounds 2] [--threads 2] [--family svg|pose|both]
   python3 bench/vs_eager.py build --device cuda [--rounds 3]   (training only; GPU machine)
+  /usr/bin/python3 bench/vs_eager.py build --precision bf16       (training only, bf16 autocast
+      on both sides: foresight --precision bf16 against torch.autocast around the eager forward)
 
 With --device cuda the training iteration runs on the GPU on both sides (bench_training's
 BM_TrainIteration/1/1/0 and eager_svg.py --device cuda, the model from bench_training
@@ -64,6 +66,38 @@ def compare_on_gpu(args):
     return {"cpp_train": c, "eager_train": e, "ratio": c / e}
 
 
+def compare_bf16_training(args):
+    training = os.path.join(args.build, "bench", "bench_training")
+    tmp = os.path.join(tempfile.gettempdir(), "foresight-bench")
+    os.makedirs(tmp, exist_ok=True)
+    families = []
+    if args.family in ("svg", "both"):
+        model = os.path.join(tmp, "svg_train.pt")
+        subprocess.run([training, "--export-model", model], check=True)
+        families.append(("SVG, batch 12, 2 + 10 frames", "BM_TrainIterationBf16/0/", model,
+                         "eager_svg.py", ["--train", "1"]))
+    if args.family in ("pose", "both"):
+        model = os.path.join(tmp, "pose_train.pt")
+        subprocess.run([training, "--export-pose-model", model], check=True)
+        families.append(("pose CVAE, batch 8, clips of 16 frames", "BM_PoseTrainIterationBf16/0/",
+                         model, "eager_pose.py", ["--train", "2"]))
+    rows = {name: ([], []) for name, *_ in families}
+    for r in range(args.rounds):
+        for name, filt, model, script, eager_args in families:
+            cpp, eag = rows[name]
+            cpp.append(gbench(training, filt, args.threads)[0]["sequences_per_s"])
+            eag.append(eager(model, args.threads, "--bf16", *eager_args,
+                             script=script)["train_seq_per_s"])
+            print(json.dumps({"round": r + 1, "family": name, "cpp_train": cpp[-1],
+                              "eager_train": eag[-1]}), flush=True)
+    print(f"\n| training iteration, bf16 autocast, teacher-forced | Foresight | "
+          f"plain PyTorch eager, same net | ratio |\n|---|---|---|---|")
+    for name, (cpp, eag) in rows.items():
+        c, e = statistics.median(cpp), statistics.median(eag)
+        print(f"| {name} | {c:.3f} seq/s | {e:.3f} seq/s | **{c / e:.2f}x** |")
+    print(f"\n{args.rounds} rounds, medians; {args.threads} threads each side.")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build", help="the CMake build folder (bench/ inside)")
@@ -73,7 +107,11 @@ def main():
     ap.add_argument("--device", default="cpu", help="cpu, or cuda: training on the GPU only")
     ap.add_argument("--iters", type=int, default=20, help="eager GPU iterations per round")
     ap.add_argument("--family", default="both", choices=("svg", "pose", "both"))
+    ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
+                    help="bf16: the training rows only, under bf16 autocast on both sides")
     args = ap.parse_args()
+    if args.precision == "bf16":
+        return compare_bf16_training(args)
     if args.device == "cuda":
         return compare_on_gpu(args)
     if args.family in ("svg", "both"):

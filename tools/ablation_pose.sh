@@ -5,7 +5,8 @@
 # never had: dancer seed 2 (the one earlier choices looked at) and dancer seed 5 (never used for
 # any choice). The epoch is picked on the run's own validation dancer (world seed 1).
 # Usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]
-#   RUNS default "seed16 seed64 prev16 prev64"; ref16 adds the reference frame (--reference-frame).
+#   RUNS default "seed16 seed64 prev16 prev64"; ref16 adds the reference frame (--reference-frame),
+#   bf16 is seed16 with --precision bf16.
 #   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
 set -euo pipefail
@@ -36,7 +37,8 @@ for run in $RUNS; do
     prev16) set -- d16 --previous-pose ;;      # and the previous pose
     prev64) set -- d64 --previous-pose ;;
     ref16) set -- d16 --reference-frame ;;     # the rollout's first frame as a source of pixels
-    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16" >&2; exit 2 ;;
+    bf16) set -- d16 --precision bf16 ;;       # the preset, forward under bf16 autocast
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then

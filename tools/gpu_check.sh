@@ -95,7 +95,7 @@ fi
 say ""
 say "## Tests (CUDA against the CPU)"
 log "tests"
-TESTS='Cuda*:*CudaLoss*:GradClip.*:OptimizerState.*:Checkpoint.ResumedRun*:Training.*'
+TESTS='Cuda*:*CudaLoss*:GradClip.*:OptimizerState.*:Checkpoint.ResumedRun*:Training.*:Precision.*'
 "$BUILD/tests/test_trainer" --gtest_filter="$TESTS" --gtest_output="xml:$OUT/tests.xml" \
   > "$OUT/tests.log" 2>&1 || fail "tests (tests.log)"
 say '```'
@@ -119,6 +119,15 @@ else
     fail "vs_eager (bench.log)"
   sed -n '/^| |/,$p' "$OUT/bench.log" >> "$SUMMARY"
   SEQ_PER_S=$(grep -oE '"cpp_train": [0-9.]+' "$OUT/bench.log" | tail -n1 | awk '{print $2}')
+  # --precision bf16 beside float32 on the same GPU (autocast; not a pass/fail figure).
+  say ""
+  say "bf16 autocast (\`--precision bf16\`) beside float32, both families:"
+  "$BUILD/bench/bench_training" --benchmark_min_time=3 \
+    --benchmark_filter='BM_TrainIteration/1/1/0/|BM_TrainIterationBf16/1/|BM_PoseTrainIteration(Bf16)?/1/' \
+    > "$OUT/bench_bf16.log" 2>&1 || fail "bench_training bf16 (bench_bf16.log)"
+  say '```'
+  grep -E '^BM_' "$OUT/bench_bf16.log" >> "$SUMMARY"
+  say '```'
 fi
 
 # --- Paper-preset training on data made on the spot -----------------------------------------

@@ -1,6 +1,7 @@
 #include "common/util/torch_compat.hpp"
 
 #include <ATen/Context.h>
+#include <ATen/autocast_mode.h>
 #include <spdlog/spdlog.h>
 #include <torch/optim/optimizer.h>
 
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -96,6 +98,60 @@ Float32MathGuard::~Float32MathGuard() {
   at::globalContext().setAllowTF32CuDNN(cudnn_tf32_);
   at::globalContext().setFloat32MatmulPrecision(
       static_cast<at::Float32MatmulPrecision>(matmul_precision_));
+}
+
+namespace {
+
+bool autocast_enabled(c10::DeviceType device) {
+#if FORESIGHT_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(device);
+#else
+  return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled()
+                                        : at::autocast::is_enabled();
+#endif
+}
+
+at::ScalarType autocast_dtype(c10::DeviceType device) {
+#if FORESIGHT_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(device);
+#else
+  return device == c10::DeviceType::CPU ? at::autocast::get_autocast_cpu_dtype()
+                                        : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
+void set_autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype) {
+#if FORESIGHT_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_enabled(device, enabled);
+  at::autocast::set_autocast_dtype(device, dtype);
+#else
+  if (device == c10::DeviceType::CPU) {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  } else {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  }
+#endif
+}
+
+}  // namespace
+
+AutocastGuard::AutocastGuard(c10::DeviceType device, at::ScalarType dtype)
+    : device_(device), was_enabled_(autocast_enabled(device)), old_dtype_(autocast_dtype(device)) {
+  if (device != c10::DeviceType::CPU && device != c10::DeviceType::CUDA) {
+    throw std::invalid_argument("autocast: only CPU and CUDA devices, not " +
+                                c10::DeviceTypeName(device));
+  }
+  set_autocast(device_, true, dtype);
+  at::autocast::increment_nesting();
+}
+
+AutocastGuard::~AutocastGuard() {
+  // As torch.autocast's exit: the cached lower-precision copies of the weights go with the
+  // outermost region.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(device_, was_enabled_, old_dtype_);
 }
 
 }  // namespace foresight

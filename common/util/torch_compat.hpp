@@ -67,6 +67,26 @@ bool cpu_is_amd_zen5_or_later();
 // FORESIGHT_ONEDNN's value ("on", "off"; nullptr or anything else: decided by the CPU).
 std::string onednn_off_reason(const char* setting, bool libtorch2, bool zen5_or_later);
 
+// While alive, operations on `device` tensors run under LibTorch's autocast in `dtype` (e.g.
+// at::kBFloat16): convolutions, matmuls and LSTM cells in the lower precision, reductions and
+// losses in float32, as Python's torch.autocast. Parameters stay float32, so the gradients and
+// the optimiser's state do too. Restores the previous settings when destroyed. Scripted methods
+// follow it when run as plain graphs (the trainer's GraphOptimizerEnabledGuard(false)); the
+// profiling executor's own autocast pass does not apply it to CPU code in 1.13. 1.13 has one
+// setter per device type, 2.x one taking the device type.
+class AutocastGuard {
+ public:
+  AutocastGuard(c10::DeviceType device, at::ScalarType dtype);
+  ~AutocastGuard();
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  c10::DeviceType device_;
+  bool was_enabled_;
+  at::ScalarType old_dtype_;
+};
+
 // While alive, CUDA convolutions and matmuls run in full float32: Ampere and later GPUs default
 // to TF32 in cuDNN (a 10-bit mantissa), which training keeps for speed but which tests comparing
 // against the CPU cannot bound. Restores both settings when destroyed. Nothing changes on the

@@ -17,6 +17,10 @@ namespace foresight {
   X(preset, "--preset", "tiny | paper (of --model); every value below overrides it")             \
   X(device, "--device", "auto | cpu | cuda")                                                     \
   X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                             \
+  X(precision, "--precision",                                                                    \
+    "fp32 | bf16 (the forward pass under autocast in bfloat16: convolutions, matmuls and LSTM "  \
+    "cells; weights, optimiser and validation stay float32; ~1.9x on CPUs with AVX512-BF16, "    \
+    "docs/training.md)")                                                                         \
   X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                            \
   X(workers, "--workers", "Data-loading threads")                                                \
   X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")      \

@@ -28,6 +28,16 @@ struct EnumNames<DeviceChoice> {
 };
 FORESIGHT_JSON_ENUM(DeviceChoice)
 
+// The arithmetic of the training forward pass: float32, or bfloat16 under autocast (weights,
+// gradients, optimiser and validation stay float32; AutocastGuard in torch_compat.hpp).
+enum class Precision { kFp32, kBf16 };
+template <>
+struct EnumNames<Precision> {
+  static constexpr std::pair<Precision, const char*> kNames[] = {{Precision::kFp32, "fp32"},
+                                                                 {Precision::kBf16, "bf16"}};
+};
+FORESIGHT_JSON_ENUM(Precision)
+
 // SVG's prior over the latent: N(0, I) (SVG-FP) or an LSTM of the past frames (SVG-LP).
 enum class Prior { kFixed, kLearned };
 template <>
@@ -51,6 +61,7 @@ struct TrainConfig {
   ModelFamily model = ModelFamily::kSvg;
   std::string preset = "paper";
   DeviceChoice device = DeviceChoice::kAuto;
+  Precision precision = Precision::kFp32;
   int threads = 0;  // 0: all cores
   uint64_t seed = 1;
   int workers = 2;

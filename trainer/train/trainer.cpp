@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "common/util/host.hpp"
 #include "common/util/logging.hpp"
 #include "common/util/progress_bar.hpp"
+#include "common/util/torch_compat.hpp"
 #include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/distributed/data_parallel.hpp"
 #include "trainer/report/metrics_log.hpp"
@@ -102,8 +104,8 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
   }
 
   const int threads = set_threads(cfg.threads, dp.processes_per_machine());
-  spdlog::info("{} | device {} | {} threads | LibTorch {} | {}", family->describe(), device.str(),
-               threads, TORCH_VERSION, dp.describe());
+  spdlog::info("{} | device {} | {} threads | {} | LibTorch {} | {}", family->describe(),
+               device.str(), threads, name_of(cfg.precision), TORCH_VERSION, dp.describe());
 
   // The weights of a new run come from the seed; a resumed run continues its RNG stream.
   const int start_epoch = resumed ? resumed->epoch : 0;
@@ -167,7 +169,11 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
       }
-      IterationLoss l = family->next_loss(tfr, beta_now, coins, noise);
+      IterationLoss l = [&] {
+        std::optional<AutocastGuard> bf16;
+        if (cfg.precision == Precision::kBf16) bf16.emplace(device.type(), at::kBFloat16);
+        return family->next_loss(tfr, beta_now, coins, noise);
+      }();
       const at::Tensor step_sums = at::stack({l.loss, l.mse, l.kld}).detach();
       sums = unread == 0 ? step_sums : sums + step_sums;
       ++unread;
