@@ -135,14 +135,21 @@ void set_autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype) {
 #endif
 }
 
-}  // namespace
-
-AutocastGuard::AutocastGuard(c10::DeviceType device, at::ScalarType dtype)
-    : device_(device), was_enabled_(autocast_enabled(device)), old_dtype_(autocast_dtype(device)) {
+// Checked before LibTorch is asked anything: 2.x throws its own runtime_error for other types.
+c10::DeviceType autocast_device(c10::DeviceType device) {
   if (device != c10::DeviceType::CPU && device != c10::DeviceType::CUDA) {
     throw std::invalid_argument("autocast: only CPU and CUDA devices, not " +
                                 c10::DeviceTypeName(device));
   }
+  return device;
+}
+
+}  // namespace
+
+AutocastGuard::AutocastGuard(c10::DeviceType device, at::ScalarType dtype)
+    : device_(autocast_device(device)),
+      was_enabled_(autocast_enabled(device_)),
+      old_dtype_(autocast_dtype(device_)) {
   set_autocast(device_, true, dtype);
   at::autocast::increment_nesting();
 }
