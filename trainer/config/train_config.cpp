@@ -19,8 +19,8 @@ namespace foresight {
   X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                             \
   X(precision, "--precision",                                                                    \
     "fp32 | bf16 (the forward pass under autocast in bfloat16: convolutions, matmuls and LSTM "  \
-    "cells; weights, optimiser and validation stay float32; ~1.9x on CPUs with AVX512-BF16, "    \
-    "docs/training.md)")                                                                         \
+    "cells; weights, optimiser and validation stay float32; ~2x at the paper size on CPUs with " \
+    "AVX512-BF16: docs/training.md)")                                                            \
   X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                            \
   X(workers, "--workers", "Data-loading threads")                                                \
   X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")      \
