@@ -57,15 +57,19 @@ std::pair<LossAndGradients, LossAndGradients> both_precisions(
   return {fp32, bf16};
 }
 
-TEST(Precision, AutocastGuardRunsScriptedConvolutionsInBf16AndRestoresTheState) {
+// A small pose model: frames of height x width, every width `features`, latent 2 channels.
+PoseModel small_pose_model(int height, int width, int features) {
   PoseConfig c;
-  c.height = 8;
-  c.width = 16;
-  c.f_dim = 4;
-  c.l_dim = 2;
+  c.height = height;
+  c.width = width;
+  c.f_dim = c.d_out = features;
+  c.l_dim = features / 2;
   c.n_dim = 2;
-  c.d_out = 6;
-  PoseModel m = PoseModel::create(c);
+  return PoseModel::create(c);
+}
+
+TEST(Precision, AutocastGuardRunsScriptedConvolutionsInBf16AndRestoresTheState) {
+  PoseModel m = small_pose_model(8, 16, 4);
   torch::jit::GraphOptimizerEnabledGuard plain_graphs(false);
   const at::Tensor x = at::rand({2, 3, 8, 16});
   {
@@ -78,14 +82,7 @@ TEST(Precision, AutocastGuardRunsScriptedConvolutionsInBf16AndRestoresTheState) 
 
 TEST(Precision, PoseLossUnderBf16StaysNearFloat32) {
   at::manual_seed(3);
-  PoseConfig c;
-  c.height = 16;
-  c.width = 32;
-  c.f_dim = 16;
-  c.l_dim = 8;
-  c.n_dim = 4;
-  c.d_out = 16;
-  PoseModel m = PoseModel::create(c);
+  PoseModel m = small_pose_model(16, 32, 16);
   const at::Tensor frames = at::rand({4, 2, 3, 16, 32}), labels = at::rand({4, 2, 3, 16, 32});
   for (bool forced : {true, false}) {
     auto [fp32, bf16] = both_precisions(
