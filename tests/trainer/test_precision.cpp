@@ -9,12 +9,18 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 
+#include <cmath>
+#include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "common/util/torch_compat.hpp"
 #include "support/test_support.hpp"
+#include "support/toy_training.hpp"
+#include "trainer/checkpoint/checkpoint.hpp"
 #include "trainer/train/pose_objective.hpp"
 #include "trainer/train/svg_objective.hpp"
+#include "trainer/train/trainer.hpp"
 
 namespace foresight {
 namespace {
@@ -138,6 +144,31 @@ TEST(Precision, SvgLossUnderBf16StaysNearFloat32) { expect_svg_bf16_near_float32
 TEST(Precision, SvgLossUnderBf16OnCudaStaysNearFloat32) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   expect_svg_bf16_near_float32(at::kCUDA);
+}
+
+// A bf16 run trains, keeps float32 weights, and records its precision, which a resumed run (and
+// an older run's config, written before --precision, as float32) reads back.
+TEST(Precision, ABf16RunTrainsKeepsFloat32WeightsAndResumesInBf16) {
+  TrainConfig c = testing::toy_train_config("bf16-run");
+  c.precision = Precision::kBf16;
+  const TrainSummary s = train(c, std::nullopt);
+  EXPECT_TRUE(std::isfinite(s.best_val_psnr));
+  EXPECT_GT(s.best_val_psnr, 5.0);
+  auto [ckpt, model] = load_checkpoint(std::filesystem::path(c.out) / kLastCheckpoint);
+  EXPECT_EQ(ckpt.config.precision, Precision::kBf16);
+  for (const at::Tensor& p : model.parameters()) EXPECT_EQ(p.scalar_type(), at::kFloat);
+
+  TrainConfig more = c;
+  more.epochs = 2;
+  more.precision = Precision::kFp32;  // the command line's value; the run's own wins
+  const TrainSummary resumed = train(more, std::filesystem::path(c.out));
+  EXPECT_EQ(resumed.epochs, 2);
+  EXPECT_EQ(load_checkpoint(std::filesystem::path(c.out) / kLastCheckpoint).first.config.precision,
+            Precision::kBf16);
+
+  nlohmann::json old = c;
+  old.erase("precision");
+  EXPECT_EQ(old.get<TrainConfig>().precision, Precision::kFp32);
 }
 
 }  // namespace
