@@ -120,15 +120,29 @@ at::Tensor PoseModel::decode(const at::Tensor& x_prev, const at::Tensor& h_prev,
       .toTensor();
 }
 
+namespace {
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> tensor_triple(const c10::IValue& value) {
+  auto out = value.toTuple();
+  return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
+          out->elements()[2].toTensor()};
+}
+
+}  // namespace
+
 std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(
     const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
     const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref) {
-  auto out = module_
-                 .get_method("forward")(args(
-                     {x_prev, x_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev}))
-                 .toTuple();
-  return {out->elements()[0].toTensor(), out->elements()[1].toTensor(),
-          out->elements()[2].toTensor()};
+  return tensor_triple(module_.get_method("forward")(
+      args({x_prev, x_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev})));
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward_features(
+    const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_next,
+    const at::Tensor& label_prev, const at::Tensor& label_next, const at::Tensor& noise,
+    const at::Tensor& ref) {
+  return tensor_triple(module_.get_method("forward_features")(
+      args({x_prev, h_prev, h_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev})));
 }
 
 std::vector<at::Tensor> PoseModel::init_state(int64_t batch) {

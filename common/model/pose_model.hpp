@@ -37,6 +37,12 @@ class PoseModel {
   std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(
       const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
       const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref = {});
+  // forward from the frames' features h_prev = encode(x_prev), h_next = encode(x_next), for a
+  // caller that already has them (pose.torchscript's forward_features).
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> forward_features(
+      const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_next,
+      const at::Tensor& label_prev, const at::Tensor& label_next, const at::Tensor& noise,
+      const at::Tensor& ref = {});
   std::vector<at::Tensor> init_state(int64_t batch);
   // The state a rollout from frame x0 [B,3,H,W] starts with (x0 is its reference frame).
   static std::vector<at::Tensor> rollout_state(const at::Tensor& x0) { return {x0}; }

@@ -28,7 +28,8 @@ PoseLoss mean_over_steps(const at::Tensor& mse_sum, const at::Tensor& kld_sum, i
 // Every clip teacher-forced (the paper schedule's first epochs, and the benchmark): each step
 // starts from the true previous frame, so the true frame t is encoded once, for the posterior at
 // step t and as the previous frame at step t + 1, where the step-by-step forward encodes it
-// twice. The math is forward's (pose.torchscript), step by step; no step's input needs a gradient.
+// twice. The math is forward's (pose.torchscript's forward_features); no step's input needs a
+// gradient.
 PoseLoss forced_loss(PoseModel& model, const at::Tensor& frames, const at::Tensor& labels,
                      double beta, at::Generator& gen) {
   const int64_t T = frames.size(0), B = frames.size(1);
@@ -38,11 +39,9 @@ PoseLoss forced_loss(PoseModel& model, const at::Tensor& frames, const at::Tenso
   at::Tensor h_prev = model.encode(frames[0]);
   for (int64_t t = 1; t < T; ++t) {
     at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
-    const at::Tensor h_label = model.label_encode(labels[t - 1], labels[t]);
     at::Tensor h_next = model.encode(frames[t]);
-    auto [mu, logvar] = model.posterior(h_next, h_label);
-    const at::Tensor z = mu + at::exp(0.5 * logvar) * noise;
-    const at::Tensor pred = model.decode(frames[t - 1], h_prev, h_label, z, frames[0]);
+    auto [pred, mu, logvar] = model.forward_features(frames[t - 1], h_prev, h_next, labels[t - 1],
+                                                     labels[t], noise, frames[0]);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
     h_prev = std::move(h_next);
