@@ -1,6 +1,7 @@
 // How much of the future the synthetic pushing world leaves to chance, and so what a latent can
 // win at best. For each test sequence the world is replayed to its last conditioning frame, then
-// its hidden properties (masses, frictions, restitutions) are drawn anew and it runs on under the
+// its hidden properties (masses, frictions, restitutions, and the actuation noise's stream when
+// --actuation-noise is set) are drawn anew and it runs on under the
 // recorded actions: N futures a perfect stochastic model could sample. Printed per predicted
 // frame, as mean squared errors against the true future (most futures are pixel-identical to
 // it, so per-image PSNR, capped at 100 dB, would say nothing): a sample's, the best of N's (the
@@ -9,7 +10,8 @@
 // model whose other errors are --model-mse per frame (default: the tiny preset's, 23.75 dB).
 // The replay starts after the conditioning frames, where a contact may already have shown part of
 // what is hidden: the spread is an upper bound.
-// Usage: world_uncertainty [--seed S] [--sequences N] [--samples K] [--n-past P] [--n-future F]
+// Usage: world_uncertainty [--seed S] [--actuation-noise A] [--sequences N] [--samples K]
+//                          [--n-past P] [--n-future F] [--model-mse M]
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
@@ -34,9 +36,13 @@ int main(int argc, char** argv) {
   using namespace foresight;
   uint64_t seed = 1;
   int sequences = 128, samples = 20, n_past = 2, n_future = 10, size = 64;
-  double model_mse = 0.00422;
+  double model_mse = 0.00422, actuation_noise = 0;
   CLI::App app{"The spread of the synthetic world's futures under the same actions (test split)"};
   app.add_option("--seed", seed, "World seed (as `foresight data generate --seed`)")
+      ->capture_default_str();
+  app.add_option("--actuation-noise", actuation_noise,
+                 "As `foresight data generate --actuation-noise`")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("--sequences", sequences, "Test sequences")->capture_default_str();
   app.add_option("--samples", samples, "Futures per sequence")->capture_default_str();
@@ -49,7 +55,7 @@ int main(int argc, char** argv) {
   std::vector<double> mean(n_future), best(n_future), pixel_mean(n_future), copy(n_future);
   for (int i = 0; i < sequences; ++i) {
     const uint64_t s = synthetic_sequence_seed(seed, kTestSplit, i);
-    PushingWorld truth_world(s, size);
+    PushingWorld truth_world(s, size, actuation_noise);
     std::vector<std::array<float, 4>> actions;
     std::vector<at::Tensor> truth;
     for (int t = 0; t < n_past + n_future; ++t) {
@@ -60,7 +66,7 @@ int main(int argc, char** argv) {
     at::Tensor target = at::stack(std::vector<at::Tensor>(truth.begin() + n_past, truth.end()));
     std::vector<at::Tensor> futures;  // [F, 3, H, W] each
     for (int k = 0; k < samples; ++k) {
-      PushingWorld w(s, size);
+      PushingWorld w(s, size, actuation_noise);
       for (int t = 1; t < n_past; ++t) w.step(actions[t - 1]);
       w.resample_hidden(mix_seed(s, 1000 + k));
       std::vector<at::Tensor> frames;
@@ -89,8 +95,10 @@ int main(int argc, char** argv) {
     for (double x : v) a += x / static_cast<double>(v.size());
     return a;
   };
-  std::printf("world seed %llu, %d test sequences, %d futures each, %d frames from %d\n",
-              static_cast<unsigned long long>(seed), sequences, samples, n_future, n_past);
+  std::printf(
+      "world seed %llu, actuation noise %g, %d test sequences, %d futures each, %d frames from "
+      "%d\n",
+      static_cast<unsigned long long>(seed), actuation_noise, sequences, samples, n_future, n_past);
   std::printf(
       "frame  MSE: sample    best of %2d  pixel mean  copy-last | model: best - mean (dB)\n",
       samples);

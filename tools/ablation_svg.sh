@@ -5,6 +5,8 @@
 # best of 20: ~20x the time), plus one rollout under shuffled actions on the test split.
 # Usage: tools/ablation_svg.sh BUILD_DIR OUT_DIR [HEADS] [SEEDS]
 #   HEADS default "plain composite flow", SEEDS default "1 2"; finished runs are kept (resume).
+# DATA_FLAGS adds options to both `data generate` calls (e.g. "--actuation-noise 0.3"), TRAIN_FLAGS
+# to `train`.
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
 set -euo pipefail
 BUILD=${1:?usage: tools/ablation_svg.sh BUILD_DIR OUT_DIR [HEADS] [SEEDS]}
@@ -16,11 +18,11 @@ THREADS=${THREADS:-2}
 mkdir -p "$OUT"
 
 [ -f "$OUT/data/.complete" ] || {
-  "$FORESIGHT" data generate --out "$OUT/data" --train 1024 --validate 64 --test 128 --seed 1
+  "$FORESIGHT" data generate --out "$OUT/data" --train 1024 --validate 64 --test 128 --seed 1 ${DATA_FLAGS:-}
   touch "$OUT/data/.complete"
 }
 [ -f "$OUT/heldout/.complete" ] || {
-  "$FORESIGHT" data generate --out "$OUT/heldout" --train 0 --validate 0 --test 128 --seed 2
+  "$FORESIGHT" data generate --out "$OUT/heldout" --train 0 --validate 0 --test 128 --seed 2 ${DATA_FLAGS:-}
   touch "$OUT/heldout/.complete"
 }
 

@@ -37,8 +37,8 @@ std::string synthetic_group_name(int index) {
 }
 
 void write_synthetic_sequence(const fs::path& dir, uint64_t sequence_seed, int frames,
-                              int image_size) {
-  PushingWorld world(sequence_seed, image_size);
+                              int image_size, double actuation_noise) {
+  PushingWorld world(sequence_seed, image_size, actuation_noise);
   std::vector<cv::Mat> rgb;
   std::vector<std::array<float, kActionDim>> actions;
   std::vector<std::array<float, kPositionDim>> positions;
@@ -59,6 +59,9 @@ void write_synthetic_dataset(const SyntheticDatasetOptions& o) {
   if (o.frames < 1) throw std::invalid_argument("frames must be at least 1");
   if (o.image_size < 1) throw std::invalid_argument("image size must be positive");
   if (o.threads < 0) throw std::invalid_argument("threads must not be negative");
+  if (!(o.actuation_noise >= 0 && o.actuation_noise <= 1)) {
+    throw std::invalid_argument("actuation noise must be in [0, 1]");
+  }
 
   const int counts[3] = {o.train, o.validate, o.test};
   std::vector<Job> jobs;
@@ -80,7 +83,7 @@ void write_synthetic_dataset(const SyntheticDatasetOptions& o) {
       fs::remove_all(tmp);
       fs::create_directory(tmp);
       write_synthetic_sequence(tmp, synthetic_sequence_seed(o.seed, job.split, job.index), o.frames,
-                               o.image_size);
+                               o.image_size, o.actuation_noise);
       fs::path target = o.out / split / synthetic_group_name(job.index) / std::to_string(job.index);
       fs::create_directories(target.parent_path());
       fs::remove_all(target);

@@ -15,7 +15,8 @@ struct SyntheticDatasetOptions {
   int frames = 30;                            // per sequence
   int image_size = 64;
   uint64_t seed = 1;
-  int threads = 0;  // 0: all cores
+  double actuation_noise = 0;  // PushingWorld's: the arm misses its commanded moves (0: exact)
+  int threads = 0;             // 0: all cores
 };
 
 // Generates every sequence on worker threads with a progress bar. Each sequence is written to a
@@ -26,7 +27,7 @@ void write_synthetic_dataset(const SyntheticDatasetOptions& options);
 
 // Writes one sequence (frames, actions.csv, endeffector_positions.csv) straight into `dir`.
 void write_synthetic_sequence(const std::filesystem::path& dir, uint64_t sequence_seed, int frames,
-                              int image_size = 64);
+                              int image_size = 64, double actuation_noise = 0);
 
 // The seed of sequence `index` of split `split` (0 train, 1 validate, 2 test).
 uint64_t synthetic_sequence_seed(uint64_t seed, int split, int index);

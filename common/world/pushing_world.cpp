@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "common/world/pushing_physics.hpp"
 #include "common/world/rng.hpp"
@@ -117,8 +118,15 @@ void draw_hidden(PhysicsParams& p, Rng& rng) {
   p.object_restitution = rng.uniform(0.1, 0.6);
 }
 
-PushingWorld::PushingWorld(uint64_t seed, int image_size)
-    : renderer_(mix_seed(seed, 1), image_size), planner_(mix_seed(seed, 2)) {
+PushingWorld::PushingWorld(uint64_t seed, int image_size, double actuation_noise)
+    : renderer_(mix_seed(seed, 1), image_size),
+      planner_(mix_seed(seed, 2)),
+      actuation_noise_(actuation_noise),
+      actuation_rng_(mix_seed(seed, 4)) {
+  if (!(actuation_noise >= 0 && actuation_noise <= 1)) {
+    throw std::invalid_argument("actuation noise must be in [0, 1], got " +
+                                std::to_string(actuation_noise));
+  }
   Rng rng(mix_seed(seed, 0));
   draw_hidden(physics_, rng);
 
@@ -152,6 +160,7 @@ void PushingWorld::resample_hidden(uint64_t seed) {
   Rng rng(mix_seed(seed, 3));
   draw_hidden(physics_, rng);
   for (PushObject& o : objects_) draw_hidden(o, rng);
+  actuation_rng_ = Rng(mix_seed(seed, 5));
 }
 
 cv::Mat PushingWorld::render() const { return renderer_.render(objects_, gripper_); }
@@ -169,7 +178,14 @@ std::array<float, 3> PushingWorld::position() const {
 void PushingWorld::step() { step(action()); }
 
 void PushingWorld::step(const std::array<float, 4>& a) {
-  Vec2 target = clamp_workspace(gripper_.pos + Vec2{a[0], a[1]});
+  Vec2 move{a[0], a[1]};
+  if (actuation_noise_ > 0) {
+    // Both draws always happen, so the noise stream stays aligned with the frame index.
+    const double sd = actuation_noise_ * norm(move);
+    const double nx = actuation_rng_.normal(), ny = actuation_rng_.normal();
+    move += Vec2{sd * nx, sd * ny};
+  }
+  Vec2 target = clamp_workspace(gripper_.pos + move);
   double target_z = std::clamp(gripper_.z + a[2], world::kMinZ, world::kMaxZ);
   simulate_frame(objects_, gripper_, target, target_z, physics_);
   // The fingers take two frames to open or close fully.

@@ -2,6 +2,7 @@
 // thread count, CSVs that agree with the world's convention, and option checking.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -137,6 +138,31 @@ TEST(DatasetWriter, CsvRowsFollowTheActionThenPositionConvention) {
       }
     }
   }
+}
+
+// With actuation noise the CSVs record the command and where the arm really went: the frames
+// and positions are the noisy world's, and positions no longer follow the actions exactly.
+TEST(DatasetWriter, ActuationNoiseRecordsTheCommandAndWhereTheArmWent) {
+  fs::path dir = testing::scratch_dir("writer-noisy");
+  const uint64_t seed = synthetic_sequence_seed(9, 0, 4);
+  write_synthetic_sequence(dir, seed, 12, 64, 0.3);
+  auto actions = parse_csv(dir / "actions.csv");
+  auto positions = parse_csv(dir / "endeffector_positions.csv");
+  ASSERT_EQ(positions.size(), 12u);
+  PushingWorld world(seed, 64, 0.3);
+  double missed = 0;
+  for (size_t t = 0; t < positions.size(); ++t) {
+    if (t > 0) world.step();
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(actions[t][k], world.action()[k], 1e-6);
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(positions[t][k], world.position()[k], 1e-6);
+    if (t + 1 < positions.size()) {
+      missed = std::max(missed, std::abs(positions[t + 1][0] - positions[t][0] - actions[t][0]));
+    }
+  }
+  EXPECT_GT(missed, 1e-3);  // a millimetre: far above the CSV's rounding
+  SyntheticDatasetOptions o = small_options(testing::scratch_dir("writer-noise-range"));
+  o.actuation_noise = 2;
+  EXPECT_THROW(write_synthetic_dataset(o), std::invalid_argument);
 }
 
 TEST(DatasetWriter, GroupsHold256SequencesNamedLikeBair) {

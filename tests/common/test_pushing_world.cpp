@@ -3,6 +3,7 @@
 // something to predict.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/core.hpp>
 #include <vector>
@@ -72,6 +73,77 @@ TEST(PushingWorld, OutsideActionsAreAppliedAndClampedToTheWorkspace) {
   EXPECT_NEAR(world.position()[2], world::kMaxZ, 1e-6);
   EXPECT_NEAR(world.gripper().opening, 1.0, 1e-9);
   EXPECT_EQ(world.frame_index(), 20);
+}
+
+// With actuation noise the arm misses each commanded move by the stated fraction of its length
+// (per axis, zero mean); height and gripper follow the command; the same seed repeats itself.
+TEST(PushingWorld, ActuationNoiseMissesTheCommandedMoveByItsFraction) {
+  constexpr double kNoise = 0.3;
+  double sum_sq = 0, sum_err = 0, sum_len_sq = 0;
+  int moves = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    PushingWorld world(seed, 64, kNoise), twin(seed, 64, kNoise);
+    for (int t = 0; t + 1 < kFrames; ++t) {
+      const auto p = world.position();
+      const auto a = world.action();
+      world.step();
+      twin.step();
+      const auto next = world.position();
+      ASSERT_EQ(next, twin.position()) << "seed " << seed << " frame " << t;
+      EXPECT_NEAR(next[2], std::clamp(p[2] + a[2], float(world::kMinZ), float(world::kMaxZ)), 1e-6);
+      const bool clamped = std::abs(next[0]) > world::kWorkspaceHalf - 1e-6 ||
+                           std::abs(next[1]) > world::kWorkspaceHalf - 1e-6;
+      const double len = std::hypot(a[0], a[1]);
+      if (clamped || len < 1e-4) continue;
+      for (int k = 0; k < 2; ++k) {
+        const double err = next[k] - (p[k] + a[k]);
+        sum_err += err / len;
+        sum_sq += err * err;
+      }
+      sum_len_sq += 2 * len * len;
+      ++moves;
+    }
+  }
+  ASSERT_GT(moves, 200);
+  EXPECT_NEAR(std::sqrt(sum_sq / sum_len_sq), kNoise, 0.05);
+  EXPECT_NEAR(sum_err / (2 * moves), 0.0, 0.05);
+}
+
+TEST(PushingWorld, NoActuationNoiseIsTheExactWorldAndOutOfRangeIsRefused) {
+  PushingWorld exact(7), zero(7, 64, 0.0), noisy(7, 64, 0.5);
+  for (int t = 0; t < 12; ++t) {
+    exact.step();
+    zero.step();
+    noisy.step();
+  }
+  EXPECT_EQ(cv::norm(exact.render(), zero.render(), cv::NORM_INF), 0);
+  EXPECT_EQ(exact.position(), zero.position());
+  EXPECT_NE(exact.position(), noisy.position());
+  EXPECT_THROW(PushingWorld(7, 64, -0.1), std::invalid_argument);
+  EXPECT_THROW(PushingWorld(7, 64, 1.5), std::invalid_argument);
+  EXPECT_THROW(PushingWorld(7, 64, std::nan("")), std::invalid_argument);
+}
+
+// The noise still to come is hidden too: resampling redraws it, so the arm of a resampled world
+// ends up elsewhere under the same commands, while the past stays as it was.
+TEST(PushingWorld, ResamplingRedrawsTheActuationNoiseStillToCome) {
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    PushingWorld truth(seed, 64, 0.3), other(seed, 64, 0.3);
+    for (int t = 0; t < 3; ++t) {
+      truth.step();
+      other.step();
+    }
+    ASSERT_EQ(truth.position(), other.position());
+    other.resample_hidden(99);
+    bool differs = false;
+    for (int t = 0; t < 10; ++t) {
+      const auto a = truth.action();
+      truth.step();
+      other.step(a);
+      differs |= truth.position() != other.position();
+    }
+    EXPECT_TRUE(differs) << "seed " << seed;
+  }
 }
 
 // Largest distance (output pixels) any object travelled over a sequence.

@@ -45,6 +45,11 @@ void add_data_generate_subcommand(CLI::App& data) {
                   "Worker threads (0: all cores); output does not depend on it")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--actuation-noise", o.actuation_noise,
+                  "pushing: the arm misses each commanded move by a Gaussian of this fraction of "
+                  "its length per axis (recorded: the command and where the arm went); 0 is exact")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--train-frames", config->dance.train_frames,
                   "dance: training frames (dancers of --dancer-frames, one after the other)")
       ->check(CLI::NonNegativeNumber)
@@ -90,9 +95,9 @@ void add_data_generate_subcommand(CLI::App& data) {
     int threads = thread_count(o.threads);
     spdlog::info(
         "generating a '{}' world dataset in {}: train {}, validate {}, test {} sequences "
-        "of {} frames ({}x{}), seed {}, {} threads",
+        "of {} frames ({}x{}), seed {}, actuation noise {}, {} threads",
         config->world, o.out.string(), o.train, o.validate, o.test, o.frames, o.image_size,
-        o.image_size, o.seed, threads);
+        o.image_size, o.seed, o.actuation_noise, threads);
     write_synthetic_dataset(o);
     spdlog::info("wrote {} sequences to {}", o.train + o.validate + o.test, o.out.string());
   });
