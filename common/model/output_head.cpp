@@ -52,17 +52,28 @@ void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64
   if (head == DecoderHead::kAction) bias.narrow(0, 7, kActionLayers).fill_(0.0);
 }
 
-torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim,
+torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim, int64_t latent_dim,
                                       const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
   const bool active = head == DecoderHead::kAction;
-  torch::jit::Module m = make_script_module(cu, active ? "ActionLayer" : "NoActionLayer");
-  if (active) {
-    m.register_parameter("weight", at::zeros({2, 2 * cond_dim}), false);
-    m.register_parameter("bias", at::zeros({2}), false);
-    m.register_attribute("n_layers", c10::IntType::get(), int64_t{kActionLayers});
-    m.register_attribute("gain", c10::FloatType::get(), kActionGain);
+  if (latent_dim < 0 || (latent_dim > 0 && !active)) {
+    throw std::invalid_argument("a latent displacement needs the action head");
   }
-  m.define(model_script(active ? "action_layer" : "no_action_layer"));
+  // Distinct class names: the compilation unit holds one class per name and method set.
+  const char* name = !active          ? "NoActionLayer"
+                     : latent_dim > 0 ? "LatentActionLayer"
+                                      : "ActionLayer";
+  torch::jit::Module m = make_script_module(cu, name);
+  if (!active) {
+    m.define(model_script("no_action_layer"));
+    return m;
+  }
+  m.register_parameter("weight", at::zeros({2, 2 * cond_dim}), false);
+  m.register_parameter("bias", at::zeros({2}), false);
+  if (latent_dim > 0) m.register_parameter("latent_weight", at::zeros({2, latent_dim}), false);
+  m.register_attribute("n_layers", c10::IntType::get(), int64_t{kActionLayers});
+  m.register_attribute("gain", c10::FloatType::get(), kActionGain);
+  m.define(model_script("action_layer") +
+           model_script(latent_dim > 0 ? "action_displacement_latent" : "action_displacement"));
   return m;
 }
 

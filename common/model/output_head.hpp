@@ -61,9 +61,11 @@ torch::jit::Module build_output_head(DecoderHead head,
 void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64_t out_axis);
 
 // The action layer (action_layer.torchscript) for `action`, a pass-through for every other head
-// (no weights, so files written before it load): forward(frame, g, x_base, cond, cond_base) ->
+// (no weights, so files written before it load): forward(frame, g, x_base, cond, cond_base, h) ->
 // frame. Its displacement weights start at 0: an untrained layer does not move anything.
-torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim,
+// latent_dim > 0 (`action` only) adds a displacement linear in h, the predicted encoding of that
+// size (action_displacement_latent.torchscript); 0 keeps the conditions' alone, as before.
+torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim, int64_t latent_dim,
                                       const std::shared_ptr<torch::jit::CompilationUnit>& cu);
 
 }  // namespace foresight

@@ -31,6 +31,8 @@ void SvgConfig::validate() const {
   for (double s : cond_std) require(s > 0, "cond_std", "must be > 0");
   require(decoder != DecoderHead::kAction || cond_dim > 0, "decoder",
           "action needs conditions (cond_dim > 0)");
+  require(!latent_motion || decoder == DecoderHead::kAction, "latent_motion",
+          "needs the action decoder head");
 }
 
 // One field per line: clang-format does not settle on a layout for X-macro lists.
@@ -48,6 +50,7 @@ void SvgConfig::validate() const {
   X(width)                                                                                         \
   X(learned_prior)                                                                                 \
   X(last_frame_skip)                                                                               \
+  X(latent_motion)                                                                                 \
   X(n_past)                                                                                        \
   X(logvar_min)                                                                                    \
   X(logvar_max)                                                                                    \

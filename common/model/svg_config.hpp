@@ -26,6 +26,10 @@ struct SvgConfig {
   double logvar_min = -10.0;
   double logvar_max = 10.0;
   DecoderHead decoder = DecoderHead::kFlow;  // output head (output_head.hpp)
+  // The action layers' displacement also reads the predicted encoding (which carries the latent
+  // sample), not only the conditions: for robots that do not go exactly where they are told.
+  // Needs the action head; false in files written before it.
+  bool latent_motion = false;
   // The predictor sees (condition - cond_mean) / cond_std: raw actions are centimetres per frame,
   // ~100x smaller than the encodings beside them, and went unused (docs/results.md). Measured on
   // the training split by the trainer; empty (no scaling) in files written before.

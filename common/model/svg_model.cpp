@@ -142,7 +142,8 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   m.register_module("enc", b.encoder(c));
   m.register_module("dec", b.decoder(c));
   m.register_module("head", build_output_head(c.decoder, b.cu));
-  m.register_module("mover", build_action_layer(c.decoder, c.cond_dim, b.cu));
+  m.register_module("mover",
+                    build_action_layer(c.decoder, c.cond_dim, c.latent_motion ? c.g_dim : 0, b.cu));
   m.register_module(
       "pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size, c.predictor_layers));
   m.register_module("post", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, c));

@@ -132,6 +132,65 @@ TEST(SvgModel, ActionLayerMovesTheBaseByTheDisplacementTheConditionsGive) {
   EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
 }
 
+// With latent motion the displacement also reads the predicted encoding h: untrained, that term
+// is 0 (the layer is the conditions' alone, weight for weight); set, it moves the base by a
+// linear function of h, so two latent samples put the gripper in two places.
+TEST(SvgModel, LatentMotionMovesTheBaseByAnAmountLinearInTheEncoding) {
+  at::NoGradGuard no_grad;
+  SvgConfig plain_cfg = small_config(false, DecoderHead::kAction);
+  SvgConfig latent_cfg = plain_cfg;
+  latent_cfg.latent_motion = true;
+  at::manual_seed(0);
+  auto plain = SvgModel::create(plain_cfg);
+  at::manual_seed(0);
+  auto latent = SvgModel::create(latent_cfg);
+  plain.train(false);
+  latent.train(false);
+  testing::move_action_layer(plain);
+  auto layer = latent.module().attr("mover").toModule();
+  auto plain_layer = plain.module().attr("mover").toModule();
+  layer.attr("weight").toTensor().copy_(plain_layer.attr("weight").toTensor());
+  layer.attr("bias").toTensor().copy_(plain_layer.attr("bias").toTensor());
+  ASSERT_EQ(layer.attr("latent_weight").toTensor().sizes(), (std::vector<int64_t>{2, 16}));
+  auto x_base = at::rand({1, 3, 64, 64});
+  auto [h, skips] = latent.encode(x_base);
+  auto cond = at::randn({1, 7}), cond_base = at::randn({1, 7});
+  EXPECT_LT((latent.decode(h, skips, x_base, cond, cond_base) -
+             plain.decode(h, skips, x_base, cond, cond_base))
+                .abs()
+                .max()
+                .item<float>(),
+            1e-6f);
+
+  // Only the gripper's layer, covering everything, and only h moving it: 2 pixels right per unit
+  // of h[0], 1 pixel down per unit of h[1].
+  at::Tensor bias = output_is_the_last_bias(latent);
+  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
+  bias[7 + kActionLayers - 1].fill_(100.0);
+  layer.attr("weight").toTensor().zero_();
+  layer.attr("bias").toTensor().zero_();
+  auto lw = layer.attr("latent_weight").toTensor();
+  lw[0][0].fill_(2.0 / kActionGain);
+  lw[1][1].fill_(1.0 / kActionGain);
+  auto h_sample = at::zeros_like(h);
+  h_sample[0][0] = 1.0;
+  h_sample[0][1] = 1.0;
+  auto y = latent.decode(h_sample, skips, x_base, cond, cond_base);
+  // y[r][c] = x_base[r - 1][c - 2] away from the borders.
+  auto inner = y.slice(2, 1, 64).slice(3, 2, 64);
+  auto moved = x_base.slice(2, 0, 63).slice(3, 0, 62);
+  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  auto still = latent.decode(at::zeros_like(h), skips, x_base, cond, cond_base);
+  EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
+
+  nlohmann::json j = latent_cfg;
+  EXPECT_TRUE(j.get<SvgConfig>().latent_motion);
+  j.erase("latent_motion");  // files written before it
+  EXPECT_FALSE(j.get<SvgConfig>().latent_motion);
+  latent_cfg.decoder = DecoderHead::kFlow;
+  EXPECT_THROW(latent_cfg.validate(), std::invalid_argument);
+}
+
 TEST(SvgConfig, TheActionHeadNeedsConditions) {
   SvgConfig c = small_config(false, DecoderHead::kAction);
   c.cond_dim = 0;

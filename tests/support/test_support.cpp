@@ -77,6 +77,9 @@ void move_action_layer(SvgModel& model, double std) {
   auto layer = model.module().attr("mover").toModule();
   layer.attr("weight").toTensor().normal_(0.0, std / kActionGain);
   layer.attr("bias").toTensor().normal_(0.0, std / kActionGain);
+  if (layer.hasattr("latent_weight")) {
+    layer.attr("latent_weight").toTensor().normal_(0.0, std / kActionGain);
+  }
 }
 
 }  // namespace foresight::testing

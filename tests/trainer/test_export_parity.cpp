@@ -49,8 +49,8 @@ std::pair<at::Tensor, std::vector<at::Tensor>> unpack(const c10::IValue& v) {
   return {t->elements()[0].toTensor(), t->elements()[1].toTensorVector()};
 }
 
-// (learned prior, output head)
-class ExportParity : public ::testing::TestWithParam<std::tuple<bool, DecoderHead>> {};
+// (learned prior, output head, latent motion)
+class ExportParity : public ::testing::TestWithParam<std::tuple<bool, DecoderHead, bool>> {};
 
 TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   at::manual_seed(11);
@@ -62,6 +62,7 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   const bool learned = std::get<0>(GetParam());
   c.learned_prior = learned;
   c.decoder = std::get<1>(GetParam());
+  c.latent_motion = std::get<2>(GetParam());
   c.cond_mean = {0.01, -0.02, 0.0, 1.0, 0.1, -0.1, 0.03};  // the exported scaling travels too
   c.cond_std = {0.02, 0.02, 0.01, 1.0, 0.1, 0.1, 0.02};
   SvgModel model = SvgModel::create(c);
@@ -129,11 +130,16 @@ INSTANTIATE_TEST_SUITE_P(
     PriorsAndHeads, ExportParity,
     ::testing::Combine(::testing::Values(false, true),
                        ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
-                                         DecoderHead::kFlow, DecoderHead::kAction)),
+                                         DecoderHead::kFlow, DecoderHead::kAction),
+                       ::testing::Values(false)),
     [](const auto& info) {
       return std::string(std::get<0>(info.param) ? "Learned" : "Fixed") + "_" +
              to_string(std::get<1>(info.param));
     });
+
+INSTANTIATE_TEST_SUITE_P(LatentMotion, ExportParity,
+                         ::testing::Values(std::make_tuple(true, DecoderHead::kAction, true)),
+                         [](const auto&) { return std::string("Learned_action_latent"); });
 
 TEST(Export, RejectsAnUnknownExtension) {
   at::manual_seed(1);

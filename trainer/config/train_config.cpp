@@ -47,6 +47,9 @@ namespace foresight {
     "the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep " \
     "the base, paint, or warp the base by a predicted flow) | action (svg, the default: flow, "  \
     "and layers of the base moved by the displacement the actions give)")                        \
+  X(latent_motion, "--latent-motion",                                                            \
+    "svg, action head: the layers' displacement also reads the latent sample (for robots that "  \
+    "miss their commanded moves; docs/training.md)")                                             \
   X(normalize_conditions, "--normalize-conditions",                                              \
     "Standardise actions and positions with the train split's mean and std "                     \
     "(--normalize-conditions=false: raw, as the SVG reference)")                                 \
@@ -101,6 +104,7 @@ SvgConfig TrainConfig::model_config() const {
   m.last_frame_skip = last_frame_skip;
   m.n_past = n_past;
   m.decoder = decoder;
+  m.latent_motion = latent_motion;
   return m;
 }
 
@@ -140,6 +144,8 @@ void TrainConfig::validate() const {
   require(dist_timeout >= 1, "--dist-timeout must be >= 1 second");
   require(decoder != DecoderHead::kAction || model == ModelFamily::kSvg,
           "--decoder action is for svg models (pose models have no actions)");
+  require(!latent_motion || (model == ModelFamily::kSvg && decoder == DecoderHead::kAction),
+          "--latent-motion needs an svg model with --decoder action");
   if (model == ModelFamily::kPose) {
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
     require(noise_scale >= 0 && noise_scale <= 100, "--noise-scale must be in [0, 100]");
