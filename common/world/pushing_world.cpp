@@ -121,12 +121,8 @@ void draw_hidden(PhysicsParams& p, Rng& rng) {
 PushingWorld::PushingWorld(uint64_t seed, int image_size, double actuation_noise)
     : renderer_(mix_seed(seed, 1), image_size),
       planner_(mix_seed(seed, 2)),
-      actuation_noise_(actuation_noise),
       actuation_rng_(mix_seed(seed, 4)) {
-  if (!(actuation_noise >= 0 && actuation_noise <= 1)) {
-    throw std::invalid_argument("actuation noise must be in [0, 1], got " +
-                                std::to_string(actuation_noise));
-  }
+  set_actuation_noise(actuation_noise);
   Rng rng(mix_seed(seed, 0));
   draw_hidden(physics_, rng);
 
@@ -154,6 +150,14 @@ PushingWorld::PushingWorld(uint64_t seed, int image_size, double actuation_noise
   }
   gripper_.z = rng.chance(0.35) ? rng.uniform(0.08, 0.15) : world::kPushZ;
   plan();
+}
+
+void PushingWorld::set_actuation_noise(double actuation_noise) {
+  if (!(actuation_noise >= 0 && actuation_noise <= 1)) {
+    throw std::invalid_argument("actuation noise must be in [0, 1], got " +
+                                std::to_string(actuation_noise));
+  }
+  actuation_noise_ = actuation_noise;
 }
 
 void PushingWorld::resample_hidden(uint64_t seed) {

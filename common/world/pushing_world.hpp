@@ -51,6 +51,9 @@ class PushingWorld {
   const Gripper& gripper() const { return gripper_; }
   const PhysicsParams& physics() const { return physics_; }
   double actuation_noise() const { return actuation_noise_; }
+  // Changes it from the next step on (same range as the constructor's); 0 makes a copy of a
+  // noisy world into what its operator expects to happen (a plan).
+  void set_actuation_noise(double actuation_noise);
   // Where a world point (metres) lands in the frame, in pixels (x right, y down).
   cv::Point2d to_pixel(Vec2 p) const { return renderer_.to_pixel(p); }
 

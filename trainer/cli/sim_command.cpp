@@ -42,6 +42,7 @@ struct SimOptions {
   int frames = 100;
   double fps = 10.0;
   uint64_t seed = 1;
+  double actuation_noise = 0;
   int plan = 0;
   std::string json_out;
   std::string token;
@@ -111,7 +112,7 @@ class Simulation {
 
   SimScore run() {
     handshake();
-    std::unique_ptr<LiveWorld> world = make_live_world(shape_, opt_.seed);
+    std::unique_ptr<LiveWorld> world = make_live_world(shape_, opt_.seed, opt_.actuation_noise);
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / opt_.fps));
     const auto start = Clock::now();
@@ -265,6 +266,11 @@ void add_sim_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "World seed (also the episode id)")->capture_default_str();
+  cmd->add_option("--actuation-noise", opt->actuation_noise,
+                  "Pushing world: the arm misses its commanded moves, as `data generate "
+                  "--actuation-noise`")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--plan", opt->plan,
                   "Send a PLAN of the next K steps with every step (telemetry models)")
       ->check(CLI::Range(0, 256))

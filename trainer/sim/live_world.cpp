@@ -12,17 +12,19 @@ namespace {
 
 class LivePushing final : public LiveWorld {
  public:
-  LivePushing(uint64_t seed, int size)
-      : world_(seed, size), episode_(static_cast<uint32_t>(seed)) {}
+  LivePushing(uint64_t seed, int size, double actuation_noise)
+      : world_(seed, size, actuation_noise), episode_(static_cast<uint32_t>(seed)) {}
 
   cv::Mat frame() const override { return world_.render(); }
 
   std::vector<Message> step_messages(int plan) const override {
     std::vector<Message> out;
     if (plan > 0) {
-      // The scripted operator is deterministic: stepping a copy gives its true next K steps.
+      // The scripted operator is deterministic: stepping a copy gives its next K steps, exactly
+      // when the arm follows its commands, as the operator expects them when it does not.
       Plan p;
       PushingWorld future = world_;
+      future.set_actuation_noise(0);
       for (int k = 0; k < plan; ++k) {
         future.step();
         const auto a = future.action();
@@ -89,7 +91,8 @@ Image png_image(const cv::Mat& rgb) {
   return img;
 }
 
-std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& s, uint64_t seed) {
+std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& s, uint64_t seed,
+                                           double actuation_noise) {
   if (s.condition_kind == "pose") return std::make_unique<LiveDance>(seed, s.height, s.width);
   if (s.condition_kind != "telemetry") {
     throw std::runtime_error("sim: no synthetic world for condition kind '" + s.condition_kind +
@@ -104,7 +107,7 @@ std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& s, uint64_t see
     throw std::runtime_error("sim: the pushing world renders square frames; the model wants " +
                              std::to_string(s.width) + "x" + std::to_string(s.height));
   }
-  return std::make_unique<LivePushing>(seed, s.width);
+  return std::make_unique<LivePushing>(seed, s.width, actuation_noise);
 }
 
 }  // namespace foresight

@@ -32,10 +32,12 @@ struct LiveWorldShape {
   int action_dim = 4, position_dim = 3;
 };
 
-// The world that fits `shape`, seeded by `seed` (also the pushing world's episode id). Throws
-// std::runtime_error when no synthetic world can feed the model (other telemetry sizes, a
-// non-square pushing model).
-std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& shape, uint64_t seed);
+// The world that fits `shape`, seeded by `seed` (also the pushing world's episode id);
+// actuation_noise is the pushing world's (PushingWorld), whose PLAN then says what the operator
+// expects (commands followed exactly), not what will happen. Throws std::runtime_error when no
+// synthetic world can feed the model (other telemetry sizes, a non-square pushing model).
+std::unique_ptr<LiveWorld> make_live_world(const LiveWorldShape& shape, uint64_t seed,
+                                           double actuation_noise = 0);
 
 // A PNG image of an RGB frame with its size declared.
 Image png_image(const cv::Mat& rgb);
