@@ -8,7 +8,8 @@
 # Usage: viewer_browser.sh FORESIGHT FORESIGHT_EDGE OUT_DIR   (CTest: viewer_browser)
 # Environment: CHROMIUM (default /usr/bin/chromium); FORESIGHT_E2E_MODEL (serve this model
 # instead of training a toy one), FORESIGHT_E2E_EDGE_FLAGS (extra foresight-edge flags, e.g.
-# "--samples 4"): how docs/images/viewer.png is made.
+# "--samples 4"), FORESIGHT_E2E_SIM_FLAGS (extra foresight sim flags, e.g. "--actuation-noise
+# 0.3"): how docs/images/viewer*.png are made.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if ! [ -x "$CHROMIUM" ]; then
@@ -25,7 +26,8 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HP
 [ "$CODE" = 401 ] || e2e_fail "the page answered $CODE without the token, expected 401"
 
 # A robot feeding 20 steps a second for as long as the browser needs (stopped at the end).
-e2e_bg sim "$FS" sim --edge "127.0.0.1:$TPORT" --frames 3000 --fps 20 --token "$TOKEN"
+# shellcheck disable=SC2086  # FORESIGHT_E2E_SIM_FLAGS is a list of flags
+e2e_bg sim "$FS" sim --edge "127.0.0.1:$TPORT" --frames 3000 --fps 20 --token "$TOKEN" ${FORESIGHT_E2E_SIM_FLAGS:-}
 SIM_PID=$E2E_LAST_PID
 # Let the PSNR chart collect a few points before the browser looks.
 for _ in $(seq 300); do
