@@ -1,5 +1,6 @@
 #include "support/test_support.hpp"
 
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -79,6 +80,18 @@ void move_action_layer(SvgModel& model, double std) {
   layer.attr("bias").toTensor().normal_(0.0, std / kActionGain);
   if (layer.hasattr("latent_weight")) {
     layer.attr("latent_weight").toTensor().normal_(0.0, std / kActionGain);
+  }
+}
+
+}  // namespace foresight::testing
+
+namespace foresight::testing {
+
+void expect_same_parameters(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(at::equal(a[i], b[i]))
+        << "parameter " << i << " differs by up to " << (a[i] - b[i]).abs().max().item<double>();
   }
 }
 

@@ -2,6 +2,11 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
 
 namespace foresight::testing {
 
@@ -28,5 +33,13 @@ namespace foresight::testing {
 // standardised condition), so that tests exercise the move an untrained layer does not make.
 // Does nothing for the other heads.
 void move_action_layer(SvgModel& model, double std = 2.0);
+
+}  // namespace foresight::testing
+
+namespace foresight::testing {
+
+// Expects two models' parameter lists to be equal element for element (a resumed run against the
+// uninterrupted one), naming the first index and its largest difference on failure.
+void expect_same_parameters(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b);
 
 }  // namespace foresight::testing

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
 
+#include "support/test_support.hpp"
 #include "trainer/train/optimizer_state.hpp"
 
 namespace foresight {
@@ -30,10 +31,7 @@ TEST(OptimizerState, ARestoredAdamTakesTheSameSteps) {
     step(adam_a, a, k);
     step(adam_b, b, k);
   }
-  for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(at::equal(a[i], b[i]))
-        << "parameter " << i << " differs by up to " << (a[i] - b[i]).abs().max().item<double>();
-  }
+  testing::expect_same_parameters(a, b);
 }
 
 }  // namespace

@@ -137,12 +137,7 @@ TEST(PoseTraining, ResumedRunEqualsTheUninterruptedOneBitForBit) {
   auto [b, model_b] = load_pose_checkpoint(fs::path(half.out) / kLastCheckpoint);
   EXPECT_EQ(a.iteration, 6);
   EXPECT_EQ(b.iteration, 6);
-  auto pa = model_a.parameters(), pb = model_b.parameters();
-  ASSERT_EQ(pa.size(), pb.size());
-  for (size_t i = 0; i < pa.size(); ++i) {
-    EXPECT_TRUE(at::equal(pa[i], pb[i]))
-        << "parameter " << i << " differs by up to " << (pa[i] - pb[i]).abs().max().item<double>();
-  }
+  testing::expect_same_parameters(model_a.parameters(), model_b.parameters());
   EXPECT_EQ(a.val_psnr, b.val_psnr);
 }
 

@@ -122,12 +122,7 @@ TEST(Checkpoint, ResumedRunEqualsTheUninterruptedOneBitForBit) {
   auto [b, model_b] = load_checkpoint(fs::path(half.out) / kLastCheckpoint);
   EXPECT_EQ(a.iteration, 4);
   EXPECT_EQ(b.iteration, 4);
-  auto pa = model_a.parameters(), pb = model_b.parameters();
-  ASSERT_EQ(pa.size(), pb.size());
-  for (size_t i = 0; i < pa.size(); ++i) {
-    EXPECT_TRUE(at::equal(pa[i], pb[i]))
-        << "parameter " << i << " differs by up to " << (pa[i] - pb[i]).abs().max().item<double>();
-  }
+  testing::expect_same_parameters(model_a.parameters(), model_b.parameters());
   EXPECT_TRUE(at::equal(a.rng_state, b.rng_state));
   EXPECT_EQ(a.val_psnr, b.val_psnr);
 }
