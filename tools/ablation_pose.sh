@@ -6,7 +6,8 @@
 # any choice). The epoch is picked on the run's own validation dancer (world seed 1).
 # Usage: tools/ablation_pose.sh BUILD_DIR OUT_DIR [RUNS]
 #   RUNS default "seed16 seed64 prev16 prev64"; ref16 adds the reference frame (--reference-frame),
-#   bf16 is seed16 with --precision bf16.
+#   bf16 is seed16 with --precision bf16, ema16 seed16 with --ema 0.999 (ema16x99: --ema 0.99).
+#   A run name may end in @N: training seed N (seed16@2), the same data.
 #   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
 set -euo pipefail
@@ -26,25 +27,29 @@ data() {  # data NAME ARGS...: generate once
   }
 }
 data d16 --seed 1
-data d64 --seed 1 --dancer-frames 160
+case " $RUNS " in *64*) data d64 --seed 1 --dancer-frames 160 ;; esac
 data dancer2 --seed 2 --train-frames 0
 data dancer5 --seed 5 --train-frames 0
 
 for run in $RUNS; do
-  case $run in
+  seed=1
+  case $run in *@*) seed=${run##*@} ;; esac
+  case ${run%@*} in
     seed16) set -- d16 ;;                      # the seed's conditioning, the default data (the preset)
     seed64) set -- d64 ;;                      # more dancers, same frames
     prev16) set -- d16 --previous-pose ;;      # and the previous pose
     prev64) set -- d64 --previous-pose ;;
     ref16) set -- d16 --reference-frame ;;     # the rollout's first frame as a source of pixels
     bf16) set -- d16 --precision bf16 ;;       # the preset, forward under bf16 autocast
-    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16" >&2; exit 2 ;;
+    ema16) set -- d16 --ema 0.999 ;;           # validation and export see the weights' average
+    ema16x99) set -- d16 --ema 0.99 ;;
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then
     start=$SECONDS
     "$FORESIGHT" train --model pose --preset tiny --data "$OUT/$1" --out "$dir" \
-      --threads "$THREADS" "${@:2}" ${TRAIN_FLAGS:-}
+      --threads "$THREADS" --seed "$seed" "${@:2}" ${TRAIN_FLAGS:-}
     echo "$((SECONDS - start))" > "$dir/train_seconds"
   fi
   for dancer in dancer2 dancer5; do

@@ -99,21 +99,23 @@ TEST(Checkpoint, ResumeContinuesFromTheSavedEpoch) {
 // Adam's moments (the steps after the resume use them), the RNG stream and the data order all
 // come back. (The optimiser's archives themselves differ: LibTorch keys them by tensor address.)
 // Schedules that depend on the run's length (cosine, KL ramp, teacher-forcing decay) are off:
-// extending a run's --epochs changes them by design.
-TEST(Checkpoint, ResumedRunEqualsTheUninterruptedOneBitForBit) {
-  auto config = [](const std::string& tag, int epochs) {
-    TrainConfig c = toy_config(tag);
+// extending a run's --epochs changes them by design. With --ema the checkpoint's weights are the
+// average and the live ones travel beside them: both must come back.
+void expect_resumed_run_equals_uninterrupted(const std::string& tag, double ema) {
+  auto config = [&](const std::string& part, int epochs) {
+    TrainConfig c = toy_config(tag + "-" + part);
     c.epochs = epochs;
     c.lr_schedule = LrSchedule::kNone;
     c.kl_anneal = KlAnneal::kNone;
     c.tfr = 0.5;  // a coin per sequence: the RNG stream must continue too
     c.tfr_start_decay_epoch = 100;
     c.prior = Prior::kLearned;
+    c.ema = ema;
     return c;
   };
-  const TrainConfig whole = config("resume-whole", 2);
+  const TrainConfig whole = config("whole", 2);
   train(whole, std::nullopt);
-  const TrainConfig half = config("resume-half", 1);
+  const TrainConfig half = config("half", 1);
   train(half, std::nullopt);
   TrainConfig more = half;
   more.epochs = 2;
@@ -123,8 +125,41 @@ TEST(Checkpoint, ResumedRunEqualsTheUninterruptedOneBitForBit) {
   EXPECT_EQ(a.iteration, 4);
   EXPECT_EQ(b.iteration, 4);
   testing::expect_same_parameters(model_a.parameters(), model_b.parameters());
+  testing::expect_same_parameters(a.training_weights, b.training_weights);
   EXPECT_TRUE(at::equal(a.rng_state, b.rng_state));
   EXPECT_EQ(a.val_psnr, b.val_psnr);
+}
+
+TEST(Checkpoint, ResumedRunEqualsTheUninterruptedOneBitForBit) {
+  expect_resumed_run_equals_uninterrupted("resume", 0.0);
+}
+
+TEST(Checkpoint, ResumedRunWithAWeightAverageEqualsTheUninterruptedOneBitForBit) {
+  expect_resumed_run_equals_uninterrupted("resume-ema", 0.9);
+}
+
+// --ema: validation and the checkpoint's weights are the average, which lags the live weights
+// that the checkpoint carries beside it for resuming; without it the checkpoint carries nothing
+// extra.
+TEST(Checkpoint, WithAWeightAverageTheWeightsAreTheAverageAndTheLiveOnesTravelBeside) {
+  TrainConfig c = toy_config("ema");
+  c.ema = 0.9;
+  c.epochs = 2;
+  train(c, std::nullopt);
+  auto [ckpt, model] = load_checkpoint(fs::path(c.out) / kLastCheckpoint);
+  const std::vector<at::Tensor> params = model.parameters();
+  ASSERT_GE(ckpt.training_weights.size(), params.size());
+  int differ = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    ASSERT_EQ(ckpt.training_weights[i].sizes(), params[i].sizes()) << i;
+    differ += !at::equal(ckpt.training_weights[i], params[i]);
+  }
+  EXPECT_GT(differ, static_cast<int>(params.size()) / 2);
+  EXPECT_EQ(ckpt.config.ema, 0.9);
+  TrainConfig plain = toy_config("no-ema");
+  train(plain, std::nullopt);
+  EXPECT_TRUE(
+      load_checkpoint(fs::path(plain.out) / kLastCheckpoint).first.training_weights.empty());
 }
 
 TEST(Checkpoint, CorruptOrMissingFilesGiveOneLineErrorsNamingTheFile) {

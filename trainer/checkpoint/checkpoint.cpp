@@ -41,6 +41,11 @@ void write_checkpoint(const fs::path& path, const Checkpoint& ckpt, torch::jit::
   dict.insert("best_val_psnr", ckpt.best_val_psnr);
   dict.insert("optimizer", bytes_to_tensor(ckpt.optimizer_state));
   dict.insert("rng", ckpt.rng_state.defined() ? ckpt.rng_state : at::empty({0}, at::kByte));
+  if (!ckpt.training_weights.empty()) {
+    c10::List<at::Tensor> live;
+    for (const at::Tensor& t : ckpt.training_weights) live.push_back(t.detach().cpu());
+    dict.insert("training_weights", live);
+  }
   std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
   write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
 }
@@ -83,6 +88,11 @@ class CheckpointFile {
       ckpt.best_val_psnr = get("best_val_psnr").toDouble();
       ckpt.optimizer_state = tensor_to_bytes(get("optimizer").toTensor());
       ckpt.rng_state = get("rng").toTensor();
+      if (auto live = dict_.find("training_weights"); live != dict_.end()) {
+        for (const c10::IValue& t : live->value().toListRef()) {
+          ckpt.training_weights.push_back(t.toTensor());
+        }
+      }
     } catch (const CheckpointError&) {
       throw;
     } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/model/pose_model.hpp"
 #include "common/model/svg_model.hpp"
@@ -33,6 +34,9 @@ struct Checkpoint {
   double best_val_psnr = -1e30;
   std::string optimizer_state;  // torch::serialize archive bytes (same-version resume only)
   at::Tensor rng_state;         // CPU generator state
+  // With --ema the weights above are the average that validation saw; these are the live ones
+  // Adam continues from (parameters, then buffers, in the model's order; empty without --ema).
+  std::vector<at::Tensor> training_weights;
 };
 
 constexpr const char* kLastCheckpoint = "last.ckpt";

@@ -78,6 +78,9 @@ namespace foresight {
   X(lr_schedule, "--lr-schedule", "none | cosine")                                               \
   X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                            \
   X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                               \
+  X(ema, "--ema",                                                                                \
+    "Decay of an exponential moving average of the weights, the model that validation, "         \
+    "checkpoints and export see (0: off; docs/training.md)")                                     \
   X(tfr, "--tfr", "Initial teacher-forcing ratio")                                               \
   X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")    \
   X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")              \
@@ -132,6 +135,7 @@ void TrainConfig::validate() const {
   require(n_eval > n_past, "--n-eval must exceed --n-past");
   require(lr > 0 && beta >= 0 && grad_clip >= 0, "--lr > 0, --beta >= 0, --grad-clip >= 0");
   require(free_bits >= 0, "--free-bits must be >= 0");
+  require(ema == 0 || (ema > 0 && ema < 1), "--ema must be 0 (off) or in (0, 1)");
   require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1,
           "--kl-ratio in (0, 1], --kl-cycles >= 1");
   require(tfr >= 0 && tfr <= 1 && tfr_lower_bound >= 0 && tfr_lower_bound <= 1,

@@ -101,6 +101,7 @@ struct TrainConfig {
   LrSchedule lr_schedule = LrSchedule::kNone;
   double lr_min = 1e-5;
   double grad_clip = 1.0;  // max global gradient norm (0: off)
+  double ema = 0.0;        // decay of the weights' moving average (0: off; weight_average.hpp)
   // Teacher forcing.
   double tfr = 1.0;
   int tfr_start_decay_epoch = 20;

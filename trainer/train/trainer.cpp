@@ -27,6 +27,7 @@
 #include "trainer/train/grad_clip.hpp"
 #include "trainer/train/optimizer_state.hpp"
 #include "trainer/train/training_family.hpp"
+#include "trainer/train/weight_average.hpp"
 
 namespace foresight {
 namespace fs = std::filesystem;
@@ -56,6 +57,29 @@ int set_threads(int threads, int processes_per_machine) {
   at::set_num_threads(n);  // Debian's LibTorch starts with 1 thread
   return n;
 }
+
+namespace {
+
+// A resumed --ema run: its checkpoint's weights are the average; Adam continues from these.
+void restore_training_weights(const std::vector<at::Tensor>& weights,
+                              const std::vector<at::Tensor>& saved, const fs::path& checkpoint) {
+  if (saved.size() != weights.size()) {
+    throw CheckpointError(checkpoint.string() + ": holds " + std::to_string(saved.size()) +
+                          " training weights, the model has " + std::to_string(weights.size()) +
+                          " parameters and buffers (was it written with --ema?)");
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < saved.size(); ++i) {
+    if (saved[i].sizes() != weights[i].sizes()) {
+      throw CheckpointError(checkpoint.string() + ": training weight " + std::to_string(i) +
+                            " has shape " + c10::str(saved[i].sizes()) + ", the model expects " +
+                            c10::str(weights[i].sizes()));
+    }
+    weights[i].detach().copy_(saved[i]);
+  }
+}
+
+}  // namespace
 
 TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& resume_dir) {
   const bool pose = (resume_dir ? checkpoint_family(*resume_dir / kLastCheckpoint)
@@ -132,6 +156,15 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     restore_optimizer(optimizer, resumed->optimizer_state, *resume_dir / kLastCheckpoint, device);
     best_psnr = resumed->best_val_psnr;
   }
+  // The model's parameters and buffers, in the order of Checkpoint::training_weights.
+  std::vector<at::Tensor> weights = parameters;
+  for (const at::Tensor& b : family->buffers()) weights.push_back(b);
+  std::optional<WeightAverage> average;
+  if (cfg.ema > 0) {
+    average.emplace(weights, cfg.ema);  // a resumed run: the average it saved
+    if (resumed)
+      restore_training_weights(weights, resumed->training_weights, *resume_dir / kLastCheckpoint);
+  }
   const int64_t total_iters = static_cast<int64_t>(cfg.epochs) * cfg.iters_per_epoch;
   KlSchedule kl{cfg.kl_anneal, cfg.kl_cycles, cfg.kl_ratio};
   TeacherForcingSchedule tf{cfg.tfr, cfg.tfr_start_decay_epoch, cfg.tfr_decay_step,
@@ -204,10 +237,19 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       dp.average_gradients();
       if (cfg.grad_clip > 0) clip_grad_norm(parameters, cfg.grad_clip);
       optimizer.step();
+      if (average) average->update(iteration);
     }
     if (bar) bar->finish();
 
     dp.sync_buffers();  // BatchNorm running statistics: rank 0's, as DDP's broadcast_buffers
+    // With --ema, validation and the checkpoints' weights are the average's; the live weights go
+    // into the checkpoint beside them for a resumed run.
+    std::vector<at::Tensor> training_weights;
+    if (average) {
+      for (const at::Tensor& w : weights) training_weights.push_back(w.detach().cpu().clone());
+      average->swap();
+      dp.sync_buffers();
+    }
     const EpochValidation val = family->validate();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -222,6 +264,7 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       ckpt.best_val_psnr = std::max(best_psnr, val.psnr);
       ckpt.optimizer_state = optimizer_bytes(optimizer);
       ckpt.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+      ckpt.training_weights = training_weights;
       family->save(run_dir / kLastCheckpoint, ckpt);
       if (best) family->save(run_dir / kBestCheckpoint, ckpt);
       log->append({epoch + 1, sum_loss / n, sum_mse / n, sum_kld / n, beta_now, tfr, lr_now,
@@ -234,6 +277,7 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
       spdlog::info("epoch {}/{} done [{}]{}", epoch + 1, cfg.epochs, format_duration(seconds),
                    dp.epoch_summary());
     }
+    if (average) average->swap();  // back to the live weights
     if (best) best_psnr = val.psnr;
     summary.copy_last_psnr = val.baseline_psnr;
     summary.epochs = epoch + 1;
