@@ -1,9 +1,9 @@
 // The weights' moving average (trainer/train/weight_average.hpp): its arithmetic, the warm-up,
 // swapping in and out, and what it leaves alone.
-#include "trainer/train/weight_average.hpp"
-
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+
+#include "trainer/train/weight_average.hpp"
 
 namespace foresight {
 namespace {

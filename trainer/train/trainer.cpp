@@ -243,10 +243,12 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
 
     dp.sync_buffers();  // BatchNorm running statistics: rank 0's, as DDP's broadcast_buffers
     // With --ema, validation and the checkpoints' weights are the average's; the live weights go
-    // into the checkpoint beside them for a resumed run.
+    // into rank 0's checkpoint beside them for a resumed run.
     std::vector<at::Tensor> training_weights;
     if (average) {
-      for (const at::Tensor& w : weights) training_weights.push_back(w.detach().cpu().clone());
+      if (root) {
+        for (const at::Tensor& w : weights) training_weights.push_back(w.detach().cpu().clone());
+      }
       average->swap();
       dp.sync_buffers();
     }
