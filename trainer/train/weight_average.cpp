@@ -1,6 +1,7 @@
 #include "trainer/train/weight_average.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <stdexcept>
