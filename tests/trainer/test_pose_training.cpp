@@ -115,7 +115,8 @@ TEST(PoseTraining, ResumeCarriesOnFromTheLastEpoch) {
 }
 
 // The next batch loads while the current one trains (pose_family.cpp's next_batch); a resumed
-// run still sees the clips the uninterrupted one saw, in order, and ends on the same weights.
+// run still sees the clips the uninterrupted one saw, in order and in the same colours, at the
+// same learning rates, and ends on the same weights.
 TEST(PoseTraining, ResumedRunEqualsTheUninterruptedOneBitForBit) {
   auto config = [](const std::string& tag, int epochs) {
     TrainConfig c = toy_pose_config(tag);
@@ -124,6 +125,8 @@ TEST(PoseTraining, ResumedRunEqualsTheUninterruptedOneBitForBit) {
     c.kl_anneal = KlAnneal::kNone;
     c.tfr = 0.5;  // a coin per clip: the RNG stream must continue too
     c.tfr_start_decay_epoch = 100;
+    c.colour_augment = true;  // an order per clip from the same stream
+    c.lr_warmup = 4;          // the resumed epoch starts inside the warm-up
     return c;
   };
   const TrainConfig whole = config("pose-resume-whole", 2);

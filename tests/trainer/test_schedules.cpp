@@ -66,5 +66,14 @@ TEST(CosineLr, StartsAtBaseEndsAtMinHalfwayIsMidpoint) {
   EXPECT_NEAR(cosine_lr(1.0, 0.0, 25, 100), 0.5 * (1 + std::cos(M_PI / 4)), 1e-12);
 }
 
+TEST(WarmupFactor, RampsLinearlyToOneThenStaysThere) {
+  EXPECT_DOUBLE_EQ(warmup_factor(0, 0), 1.0);  // off
+  EXPECT_DOUBLE_EQ(warmup_factor(0, 4), 0.25);
+  EXPECT_DOUBLE_EQ(warmup_factor(1, 4), 0.5);
+  EXPECT_DOUBLE_EQ(warmup_factor(3, 4), 1.0);
+  EXPECT_DOUBLE_EQ(warmup_factor(4, 4), 1.0);
+  EXPECT_DOUBLE_EQ(warmup_factor(1000, 4), 1.0);
+}
+
 }  // namespace
 }  // namespace foresight

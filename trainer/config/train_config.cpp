@@ -63,6 +63,9 @@ namespace foresight {
   X(reference_frame, "--reference-frame",                                                        \
     "pose: a gate per pixel lays the rollout's first frame over the prediction (the still "      \
     "background stays sharp over a long rollout)")                                               \
+  X(colour_augment, "--colour-augment",                                                          \
+    "pose: each training clip's RGB channels in a random order (the dancer's colours must come " \
+    "from the previous frame, not from memory of the training dancers)")                         \
   X(frame_height, "--frame-height", "pose: frame and pose image height")                         \
   X(frame_width, "--frame-width", "pose: frame and pose image width")                            \
   X(video_len, "--video-len", "pose: frames per training clip")                                  \
@@ -77,6 +80,8 @@ namespace foresight {
   X(beta1, "--beta1", "Adam beta1")                                                              \
   X(lr_schedule, "--lr-schedule", "none | cosine")                                               \
   X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                            \
+  X(lr_warmup, "--lr-warmup",                                                                    \
+    "Iterations of a linear learning-rate warm-up from lr / N to the schedule's rate (0: off)")  \
   X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                               \
   X(ema, "--ema",                                                                                \
     "Decay of an exponential moving average of the weights, the model that validation, "         \
@@ -135,6 +140,7 @@ void TrainConfig::validate() const {
   require(n_eval > n_past, "--n-eval must exceed --n-past");
   require(lr > 0 && beta >= 0 && grad_clip >= 0, "--lr > 0, --beta >= 0, --grad-clip >= 0");
   require(free_bits >= 0, "--free-bits must be >= 0");
+  require(lr_warmup >= 0, "--lr-warmup must be >= 0");
   require(ema == 0 || (ema > 0 && ema < 1), "--ema must be 0 (off) or in (0, 1)");
   require(kl_ratio > 0 && kl_ratio <= 1 && kl_cycles >= 1,
           "--kl-ratio in (0, 1], --kl-cycles >= 1");
@@ -150,6 +156,7 @@ void TrainConfig::validate() const {
           "--decoder action is for svg models (pose models have no actions)");
   require(!latent_motion || (model == ModelFamily::kSvg && decoder == DecoderHead::kAction),
           "--latent-motion needs an svg model with --decoder action");
+  require(!colour_augment || model == ModelFamily::kPose, "--colour-augment is for pose models");
   if (model == ModelFamily::kPose) {
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
     require(noise_scale >= 0 && noise_scale <= 100, "--noise-scale must be in [0, 100]");
@@ -222,6 +229,9 @@ TrainConfig pose_preset(const std::string& name) {
     c.iters_per_epoch = 150;
     c.kl_cycles = 3;
     c.lr = 2e-3;
+    // A first epoch of learning-rate warm-up: without it training seed 2 closed the compositing
+    // mask for good in the first epoch and stayed at copy-first (docs/results.md, 2026-12-06).
+    c.lr_warmup = 150;
     c.tfr_start_decay_epoch = 1;
     c.tfr_decay_step = 0.2;
     c.tfr_lower_bound = 0.0;

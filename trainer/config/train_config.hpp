@@ -86,6 +86,7 @@ struct TrainConfig {
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;
   bool previous_pose = false;    // pose: the label encoder also sees the previous frame's pose
   bool reference_frame = false;  // pose: the rollout's first frame is a source of pixels too
+  bool colour_augment = false;   // pose: training clips' RGB channels permuted (colour_augment.hpp)
   int frame_height = 32, frame_width = 64;
   int video_len = 16;        // frames per training clip
   int val_len = 630;         // frames of the validation rollout
@@ -100,6 +101,7 @@ struct TrainConfig {
   double beta1 = 0.9;
   LrSchedule lr_schedule = LrSchedule::kNone;
   double lr_min = 1e-5;
+  int lr_warmup = 0;       // iterations of linear warm-up (0: off; schedules.hpp)
   double grad_clip = 1.0;  // max global gradient norm (0: off)
   double ema = 0.0;        // decay of the weights' moving average (0: off; weight_average.hpp)
   // Teacher forcing.

@@ -33,4 +33,9 @@ double cosine_lr(double base_lr, double min_lr, int64_t iteration, int64_t total
   return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
+double warmup_factor(int64_t iteration, int64_t warmup) {
+  if (iteration >= warmup) return 1.0;
+  return static_cast<double>(std::max<int64_t>(iteration, 0) + 1) / static_cast<double>(warmup);
+}
+
 }  // namespace foresight

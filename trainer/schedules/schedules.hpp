@@ -55,4 +55,10 @@ struct TeacherForcingSchedule {
 // Cosine annealing from base_lr to min_lr over total iterations (SGDR without restarts).
 double cosine_lr(double base_lr, double min_lr, int64_t iteration, int64_t total);
 
+// Factor on the learning rate of a linear warm-up over the first `warmup` iterations:
+// (iteration + 1) / warmup, then 1 (0: no warm-up). Adam's first steps move every weight by about
+// the learning rate whatever its gradient's size; a compositing head's mask can close for good in
+// them (docs/results.md, pose training seed 2).
+double warmup_factor(int64_t iteration, int64_t warmup);
+
 }  // namespace foresight

@@ -15,6 +15,7 @@
 #include "trainer/eval/pose_rollout.hpp"
 #include "trainer/report/plots.hpp"
 #include "trainer/train/batchnorm_mode.hpp"
+#include "trainer/train/colour_augment.hpp"
 #include "trainer/train/pose_objective.hpp"
 #include "trainer/train/training_family.hpp"
 
@@ -158,6 +159,7 @@ class PoseFamily final : public TrainingFamily {
                           at::Generator& noise) override {
     auto [frames, labels] = next_batch();
     frames = frames.to(device_, /*non_blocking=*/true);
+    if (cfg_.colour_augment) frames = permute_colours(frames, coins);  // on the device
     labels = labels.to(device_, /*non_blocking=*/true);
     at::Tensor forced = at::rand({frames.size(1)}, coins) < teacher_forcing;
     PoseLoss l = pose_loss(*model_, frames, labels, forced, beta, noise);

@@ -196,9 +196,10 @@ TrainSummary train(const TrainConfig& requested, const std::optional<fs::path>& 
     }
     for (int it = 0; it < cfg.iters_per_epoch; ++it, ++iteration) {
       beta_now = cfg.beta * kl.weight(iteration, total_iters);
-      lr_now = cfg.lr_schedule == LrSchedule::kCosine
-                   ? cosine_lr(cfg.lr, cfg.lr_min, iteration, total_iters)
-                   : cfg.lr;
+      lr_now = (cfg.lr_schedule == LrSchedule::kCosine
+                    ? cosine_lr(cfg.lr, cfg.lr_min, iteration, total_iters)
+                    : cfg.lr) *
+               warmup_factor(iteration, cfg.lr_warmup);
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
       }
