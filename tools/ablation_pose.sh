@@ -8,7 +8,8 @@
 #   RUNS default "seed16 seed64 prev16 prev64"; ref16 adds the reference frame (--reference-frame),
 #   bf16 is seed16 with --precision bf16, ema16 seed16 with --ema 0.999 (ema16x99: --ema 0.99),
 #   warm16 seed16 with --lr-warmup 150 (the preset itself since 2026-12-06: seed16 runs before
-#   that date had no warm-up), colour16 warm16 with --colour-augment.
+#   that date had no warm-up), colour16 warm16 with --colour-augment, staticN the preset with
+#   --static-background N.
 #   A run name may end in @N: training seed N (seed16@2), the same data.
 #   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
@@ -47,7 +48,8 @@ for run in $RUNS; do
     ema16x99) set -- d16 --ema 0.99 ;;
     warm16) set -- d16 --lr-warmup 150 ;;      # the learning rate ramps up over the first epoch
     colour16) set -- d16 --lr-warmup 150 --colour-augment ;;  # and clips in permuted colours
-    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99 warm16 colour16" >&2; exit 2 ;;
+    static[0-9]*) name=${run%@*}; set -- d16 --static-background "${name#static}" ;;  # the fixed camera's rule, radius N
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99 warm16 colour16 staticN" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then

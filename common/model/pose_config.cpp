@@ -14,6 +14,10 @@ void PoseConfig::validate() const {
   require(f_dim > 0 && l_dim > 0 && n_dim > 0 && d_out > 0, "f_dim/l_dim/n_dim/d_out",
           "must be > 0");
   require(logvar_min < logvar_max, "logvar_min", "must be < logvar_max");
+  require(static_background >= 0 && static_background <= 64, "static_background",
+          "must be a radius in pixels from 0 (off) to 64");
+  require(static_background == 0 || !reference_frame, "static_background",
+          "and reference_frame cannot both be on (both are anchors)");
   require(decoder != DecoderHead::kAction, "decoder", "action is for SVG models (no actions here)");
 }
 
@@ -28,6 +32,7 @@ void to_json(nlohmann::json& j, const PoseConfig& c) {
   j["decoder"] = to_string(c.decoder);
   j["previous_pose"] = c.previous_pose;
   j["reference_frame"] = c.reference_frame;
+  j["static_background"] = c.static_background;
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
@@ -42,6 +47,7 @@ void from_json(const nlohmann::json& j, PoseConfig& c) {
   }
   c.previous_pose = j.value("previous_pose", false);
   c.reference_frame = j.value("reference_frame", false);
+  c.static_background = j.value("static_background", 0);
 }
 
 }  // namespace foresight

@@ -25,6 +25,11 @@ struct PoseConfig {
   // previous frame and new paint: a gate per pixel lays it over the head's frame, so the still
   // background a long rollout has smeared comes back from real pixels (pose_reference.torchscript).
   bool reference_frame = false;
+  // A fixed camera's background: wherever the pose images put the dancer neither now nor in the
+  // rollout's first frame (further than this many pixels from a drawn pixel), the prediction is
+  // the first frame's pixel (pose_static_background.torchscript). 0: off. Not with
+  // reference_frame (both are anchors).
+  int static_background = 0;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;
@@ -33,8 +38,8 @@ struct PoseConfig {
 void to_json(nlohmann::json& j, const PoseConfig& c);
 // Missing keys keep their defaults, but two: files written before "decoder" existed hold
 // "composite": true (composite) or nothing (plain), and files without "previous_pose" or
-// "reference_frame" were written before them (false). A wrong type throws
-// nlohmann::json::exception.
+// "reference_frame" were written before them (false), and without "static_background" (0). A wrong
+// type throws nlohmann::json::exception.
 void from_json(const nlohmann::json& j, PoseConfig& c);
 
 }  // namespace foresight

@@ -42,9 +42,19 @@ struct PoseBuilder {
     return m;
   }
 
-  // The reference-frame anchor (pose_reference.torchscript), or its no-op without parameters, so
-  // that models without it keep the weights of those written before it.
-  Module anchor(bool active, int64_t gen_dim) {
+  // The reference-frame anchor (pose_reference.torchscript), the static background
+  // (pose_static_background.torchscript, no weights), or the no-op without parameters, so that
+  // models without them keep the weights of those written before them.
+  Module anchor(const PoseConfig& c, int64_t gen_dim) {
+    if (c.static_background > 0) {
+      Module m = make("PoseStaticBackground");
+      m.register_attribute("radius", c10::IntType::get(), int64_t{c.static_background});
+      // A pose image's drawn pixels: anything brighter than a tenth (PNG noise stays under it).
+      m.register_attribute("threshold", c10::FloatType::get(), 0.1);
+      m.define(model_script("pose_static_background"));
+      return m;
+    }
+    const bool active = c.reference_frame;
     Module m = make(active ? "PoseReference" : "PoseNoReference");
     if (active) {
       // The gate starts nearly shut (sigmoid(-6) = 0.0025) and independent of the features: at
@@ -83,7 +93,7 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
                   /*out_axis=*/0);
   m.register_module("gen_out", gen_out);
   m.register_module("head", build_output_head(c.decoder, b.cu));
-  m.register_module("anchor", b.anchor(c.reference_frame, gen_dim));
+  m.register_module("anchor", b.anchor(c, gen_dim));
   m.register_attribute("height", c10::IntType::get(), c.height);
   m.register_attribute("width", c10::IntType::get(), c.width);
   m.register_attribute("z_channels", c10::IntType::get(), c.n_dim);
@@ -112,12 +122,16 @@ std::pair<at::Tensor, at::Tensor> PoseModel::posterior(const at::Tensor& h_frame
   return {out->elements()[0].toTensor(), out->elements()[1].toTensor()};
 }
 
+at::Tensor PoseModel::reference(const at::Tensor& frame, const at::Tensor& label) {
+  return module_.get_method("reference")(args({frame, label})).toTensor();
+}
+
 at::Tensor PoseModel::decode(const at::Tensor& x_prev, const at::Tensor& h_prev,
-                             const at::Tensor& h_label, const at::Tensor& z,
-                             const at::Tensor& ref) {
-  return module_
-      .get_method("decode")(args({x_prev, h_prev, h_label, z, ref.defined() ? ref : x_prev}))
-      .toTensor();
+                             const at::Tensor& h_label, const at::Tensor& z, const at::Tensor& ref,
+                             const at::Tensor& label) {
+  const at::Tensor l = label.defined() ? label : at::zeros_like(x_prev);
+  const at::Tensor r = ref.defined() ? ref : reference(x_prev, l);
+  return module_.get_method("decode")(args({x_prev, h_prev, h_label, z, r, l})).toTensor();
 }
 
 namespace {
@@ -133,8 +147,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> tensor_triple(const c10::IValue& 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward(
     const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
     const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref) {
-  return tensor_triple(module_.get_method("forward")(
-      args({x_prev, x_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev})));
+  return tensor_triple(
+      module_.get_method("forward")(args({x_prev, x_next, label_prev, label_next, noise,
+                                          ref.defined() ? ref : reference(x_prev, label_prev)})));
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward_features(
@@ -142,7 +157,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> PoseModel::forward_features(
     const at::Tensor& label_prev, const at::Tensor& label_next, const at::Tensor& noise,
     const at::Tensor& ref) {
   return tensor_triple(module_.get_method("forward_features")(
-      args({x_prev, h_prev, h_next, label_prev, label_next, noise, ref.defined() ? ref : x_prev})));
+      args({x_prev, h_prev, h_next, label_prev, label_next, noise,
+            ref.defined() ? ref : reference(x_prev, label_prev)})));
 }
 
 std::vector<at::Tensor> PoseModel::init_state(int64_t batch) {

@@ -29,11 +29,16 @@ class PoseModel {
   // The poses of frames t-1 and t [B,3,H,W] -> [B,L,H,W] (label_prev unused without previous_pose).
   at::Tensor label_encode(const at::Tensor& label_prev, const at::Tensor& label);
   std::pair<at::Tensor, at::Tensor> posterior(const at::Tensor& h_frame, const at::Tensor& h_label);
-  // The frame after x_prev [B,3,H,W] from its features, the next pose's features and z; ref is
-  // the rollout's first frame (used with reference_frame; undefined: x_prev stands in).
+  // What a rollout keeps of its first frame [B,3,H,W] and that frame's pose image, for the
+  // anchor (pose.torchscript's reference): the frame, or with static_background [B,4,H,W].
+  at::Tensor reference(const at::Tensor& frame, const at::Tensor& label);
+  // The frame after x_prev [B,3,H,W] from its features, the next pose's features, z, the
+  // rollout's reference (above) and the next pose image `label` [B,3,H,W] (undefined: a blank
+  // pose image; ref undefined: reference(x_prev, label)).
   at::Tensor decode(const at::Tensor& x_prev, const at::Tensor& h_prev, const at::Tensor& h_label,
-                    const at::Tensor& z, const at::Tensor& ref = {});
-  // (prediction, mu, logvar) of one step; see pose.torchscript. ref as for decode.
+                    const at::Tensor& z, const at::Tensor& ref = {}, const at::Tensor& label = {});
+  // (prediction, mu, logvar) of one step; see pose.torchscript. ref = reference(first frame, its
+  // pose image); undefined: reference(x_prev, label_prev) stands in.
   std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(
       const at::Tensor& x_prev, const at::Tensor& x_next, const at::Tensor& label_prev,
       const at::Tensor& label_next, const at::Tensor& noise, const at::Tensor& ref = {});
@@ -44,8 +49,11 @@ class PoseModel {
       const at::Tensor& label_prev, const at::Tensor& label_next, const at::Tensor& noise,
       const at::Tensor& ref = {});
   std::vector<at::Tensor> init_state(int64_t batch);
-  // The state a rollout from frame x0 [B,3,H,W] starts with (x0 is its reference frame).
-  static std::vector<at::Tensor> rollout_state(const at::Tensor& x0) { return {x0}; }
+  // The state a rollout from frame x0 [B,3,H,W] with pose image label0 starts with (x0 is its
+  // reference frame).
+  std::vector<at::Tensor> rollout_state(const at::Tensor& x0, const at::Tensor& label0) {
+    return {reference(x0, label0)};
+  }
   // (predictions [K,B,3,H,W], state); conds [K,B,3*H*W], noise [K+1,B,N*H*W].
   std::pair<at::Tensor, std::vector<at::Tensor>> step(const at::Tensor& x_obs,
                                                       const at::Tensor& cond_prev,

@@ -257,6 +257,58 @@ TEST(PoseModel, RejectsABadConfig) {
   PoseConfig c;
   c.n_dim = 0;
   EXPECT_THROW(build_pose_module(c), std::invalid_argument);
+  PoseConfig both;
+  both.static_background = 2;
+  both.reference_frame = true;
+  EXPECT_THROW(build_pose_module(both), std::invalid_argument);
+  PoseConfig negative;
+  negative.static_background = -1;
+  EXPECT_THROW(build_pose_module(negative), std::invalid_argument);
+}
+
+// The fixed camera's rule (pose_static_background.torchscript): further than the radius from the
+// dancer's drawn pose, now and in the first frame, the prediction is the first frame's pixel,
+// exactly; where the dancer is, or was then, it is the output head's. No weights, so a model
+// with it has the parameters of one without; files without the field read back without it.
+TEST(PoseModel, AFixedCamerasBackgroundComesBackWhereTheDancerIsNotAndWasNot) {
+  at::manual_seed(8);
+  at::NoGradGuard no_grad;
+  PoseConfig c = small();
+  c.static_background = 2;
+  PoseModel m = PoseModel::create(c);
+  m.train(false);
+  auto x = at::rand({1, 3, 32, 64}), x0 = at::rand({1, 3, 32, 64}), z = at::zeros({1, 3, 32, 64});
+  at::Tensor label0 = at::zeros({1, 3, 32, 64}), label = at::zeros({1, 3, 32, 64});
+  label0.select(2, 10).select(2, 10).fill_(1.0);  // the dancer at (row 10, col 10) then...
+  label.select(2, 20).select(2, 40).fill_(1.0);   // ...and at (20, 40) now
+  const at::Tensor ref = m.reference(x0, label0);
+  ASSERT_EQ(ref.sizes(), (Shape{1, 4, 32, 64}));
+  const at::Tensor y = m.decode(x, m.encode(x), m.label_encode(label, label), z, ref, label);
+  auto pixel = [](const at::Tensor& t, int64_t row, int64_t col) {
+    return t.select(2, row).select(2, col);
+  };
+  for (auto [row, col] : {std::pair<int64_t, int64_t>{0, 0}, {31, 63}, {10, 13}, {23, 40}}) {
+    EXPECT_TRUE(at::equal(pixel(y, row, col), pixel(x0, row, col))) << row << "," << col;
+  }
+  // Within the radius of either position: not the first frame's pixel (the head starts at the
+  // previous frame, x, a different random picture).
+  for (auto [row, col] : {std::pair<int64_t, int64_t>{10, 10}, {12, 8}, {20, 40}, {18, 42}}) {
+    EXPECT_GT((pixel(y, row, col) - pixel(x0, row, col)).abs().max().item<double>(), 1e-3)
+        << row << "," << col;
+  }
+
+  // The step keeps the reference of its first frame in its state.
+  const int64_t HW = 32 * 64;
+  auto [first, s1] = m.step(x0, at::zeros({1, 3 * HW}), label.reshape({1, 1, 3 * HW}),
+                            m.init_state(1), true, at::zeros({2, 1, 3 * HW}));
+  EXPECT_TRUE(at::equal(s1[0], m.reference(x0, label)));
+
+  PoseConfig plain = small();
+  EXPECT_EQ(PoseModel::create(plain).parameters().size(), m.parameters().size());
+  nlohmann::json j = c;
+  EXPECT_EQ(j.get<PoseConfig>().static_background, 2);
+  j.erase("static_background");
+  EXPECT_EQ(j.get<PoseConfig>().static_background, 0);
 }
 
 }  // namespace

@@ -17,8 +17,10 @@ namespace foresight {
 namespace {
 namespace fs = std::filesystem;
 
-// With and without the reference-frame anchor (its reference travels in the state).
-class PoseExportParity : public ::testing::TestWithParam<bool> {};
+// Each anchor: none (the seed's), the reference frame, the static background (their references
+// travel in the state).
+enum class Anchor { kNone, kReferenceFrame, kStaticBackground };
+class PoseExportParity : public ::testing::TestWithParam<Anchor> {};
 
 TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   at::manual_seed(5);
@@ -27,7 +29,8 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   c.l_dim = 4;
   c.n_dim = 3;
   c.d_out = 12;
-  c.reference_frame = GetParam();
+  c.reference_frame = GetParam() == Anchor::kReferenceFrame;
+  c.static_background = GetParam() == Anchor::kStaticBackground ? 3 : 0;
   PoseModel model = PoseModel::create(c);
   if (c.reference_frame) {  // half open, so that the reference shows in every prediction
     at::NoGradGuard no_grad;
@@ -36,7 +39,7 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   }
   ModelMetadata meta = make_pose_metadata(model, 30.5, "abc");
   const fs::path dir =
-      testing::scratch_dir(c.reference_frame ? "pose-export-reference" : "pose-export");
+      testing::scratch_dir("pose-export-" + std::to_string(static_cast<int>(GetParam())));
   export_model(model, meta, dir / "pose.ptl");
   export_model(model, meta, dir / "pose.pt");
 
@@ -48,8 +51,9 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   };
   std::vector<In> inputs;
   for (int t = 0; t < 4; ++t) {
-    inputs.push_back(
-        {at::rand({1, 3, 32, 64}), at::rand({K, 1, 3 * HW}), at::randn({K + 1, 1, c.n_dim * HW})});
+    // Sparse pose images, as drawn skeletons are: the static background shows in part of each.
+    const at::Tensor conds = at::rand({K, 1, 3 * HW}) * (at::rand({K, 1, 3 * HW}) > 0.99);
+    inputs.push_back({at::rand({1, 3, 32, 64}), conds, at::randn({K + 1, 1, c.n_dim * HW})});
   }
   const at::Tensor cond_prev = at::zeros({1, 3 * HW});
 
@@ -61,6 +65,7 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   EXPECT_DOUBLE_EQ(back.val_psnr, 30.5);
   EXPECT_EQ(back.model_config.get<PoseConfig>().n_dim, 3);
   EXPECT_EQ(back.model_config.get<PoseConfig>().reference_frame, c.reference_frame);
+  EXPECT_EQ(back.model_config.get<PoseConfig>().static_background, c.static_background);
   torch::jit::ExtraFilesMap extra_pt{{kMetadataFile, ""}};
   auto full = torch::jit::load((dir / "pose.pt").string(), kTorchNone, extra_pt);
   EXPECT_FALSE(extra_pt[kMetadataFile].empty());
@@ -87,8 +92,19 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Reference, PoseExportParity, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "WithReference" : "Seed"; });
+INSTANTIATE_TEST_SUITE_P(Anchors, PoseExportParity,
+                         ::testing::Values(Anchor::kNone, Anchor::kReferenceFrame,
+                                           Anchor::kStaticBackground),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case Anchor::kReferenceFrame:
+                               return "WithReference";
+                             case Anchor::kStaticBackground:
+                               return "StaticBackground";
+                             default:
+                               return "Seed";
+                           }
+                         });
 
 }  // namespace
 }  // namespace foresight

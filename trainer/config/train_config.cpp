@@ -63,6 +63,9 @@ namespace foresight {
   X(reference_frame, "--reference-frame",                                                        \
     "pose: a gate per pixel lays the rollout's first frame over the prediction (the still "      \
     "background stays sharp over a long rollout)")                                               \
+  X(static_background, "--static-background",                                                    \
+    "pose, a fixed camera: wherever the pose images put the dancer neither now nor in the "      \
+    "rollout's first frame (further than R pixels), predict that frame's pixel (0: off)")        \
   X(colour_augment, "--colour-augment",                                                          \
     "pose: each training clip's RGB channels in a random order (the dancer's colours must come " \
     "from the previous frame, not from memory of the training dancers)")                         \
@@ -126,6 +129,7 @@ PoseConfig TrainConfig::pose_config() const {
   m.d_out = d_out;
   m.previous_pose = previous_pose;
   m.reference_frame = reference_frame;
+  m.static_background = static_background;
   m.decoder = decoder;
   return m;
 }

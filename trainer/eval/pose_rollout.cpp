@@ -38,7 +38,7 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
   r.truth = clip.frames;
   std::vector<at::Tensor> preds{clip.frames.narrow(0, 0, 1)};
   at::Tensor x = clip.frames.narrow(0, 0, 1).to(device);
-  std::vector<at::Tensor> state = PoseModel::rollout_state(x);
+  std::vector<at::Tensor> state = model.rollout_state(x, clip.labels.narrow(0, 0, 1).to(device));
   for (int64_t t = 1; t < T; t += o.chunk) {
     const int64_t K = std::min<int64_t>(o.chunk, T - t);
     at::Tensor conds = clip.labels.narrow(0, t, K).reshape({K, 1, 3 * pixels}).to(device);

@@ -37,11 +37,12 @@ PoseLoss forced_loss(PoseModel& model, const at::Tensor& frames, const at::Tenso
   at::Tensor mse_sum = at::zeros({}, frames.options());
   at::Tensor kld_sum = at::zeros({}, frames.options());
   at::Tensor h_prev = model.encode(frames[0]);
+  const at::Tensor ref = model.reference(frames[0], labels[0]);
   for (int64_t t = 1; t < T; ++t) {
     at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
     at::Tensor h_next = model.encode(frames[t]);
-    auto [pred, mu, logvar] = model.forward_features(frames[t - 1], h_prev, h_next, labels[t - 1],
-                                                     labels[t], noise, frames[0]);
+    auto [pred, mu, logvar] =
+        model.forward_features(frames[t - 1], h_prev, h_next, labels[t - 1], labels[t], noise, ref);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
     h_prev = std::move(h_next);
@@ -64,12 +65,13 @@ PoseLoss pose_loss(PoseModel& model, const at::Tensor& frames_in, const at::Tens
   at::Tensor mse_sum = at::zeros({}, frames.options());
   at::Tensor kld_sum = at::zeros({}, frames.options());
   at::Tensor previous = frames[0];
+  // The clip's first frame is the reference, as a rollout's first frame is (the anchors).
+  const at::Tensor ref = model.reference(frames[0], labels[0]);
   for (int64_t t = 1; t < T; ++t) {
     const at::Tensor x_prev = t == 1 ? frames[0] : at::where(forced, frames[t - 1], previous);
     at::Tensor noise = draw_noise({B, c.n_dim, c.height, c.width}, gen, frames.device());
-    // The clip's first frame is the reference, as a rollout's first frame is (reference_frame).
     auto [pred, mu, logvar] =
-        model.forward(x_prev, frames[t], labels[t - 1], labels[t], noise, frames[0]);
+        model.forward(x_prev, frames[t], labels[t - 1], labels[t], noise, ref);
     mse_sum = mse_sum + mse(pred, frames[t]);
     kld_sum = kld_sum + kl_standard_normal_per_element(mu, logvar);
     previous = pred;
