@@ -9,7 +9,9 @@
 #   bf16 is seed16 with --precision bf16, ema16 seed16 with --ema 0.999 (ema16x99: --ema 0.99),
 #   warm16 seed16 with --lr-warmup 150 (the preset itself since 2026-12-06: seed16 runs before
 #   that date had no warm-up), colour16 warm16 with --colour-augment, staticN the preset with
-#   --static-background N.
+#   --static-background N. Since 2026-12-06 (late) the preset itself has --decoder flow and
+#   --static-background 2: TRAIN_FLAGS="--decoder composite --static-background 0" gives the
+#   earlier one.
 #   A run name may end in @N: training seed N (seed16@2), the same data.
 #   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
@@ -42,7 +44,7 @@ for run in $RUNS; do
     seed64) set -- d64 ;;                      # more dancers, same frames
     prev16) set -- d16 --previous-pose ;;      # and the previous pose
     prev64) set -- d64 --previous-pose ;;
-    ref16) set -- d16 --reference-frame ;;     # the rollout's first frame as a source of pixels
+    ref16) set -- d16 --reference-frame --static-background 0 ;;  # the first frame as a source of pixels
     bf16) set -- d16 --precision bf16 ;;       # the preset, forward under bf16 autocast
     ema16) set -- d16 --ema 0.999 ;;           # validation and export see the weights' average
     ema16x99) set -- d16 --ema 0.99 ;;
