@@ -73,7 +73,8 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   EXPECT_EQ(checkpoint_family(run / kBestCheckpoint), ModelFamily::kPose);
   auto [ckpt, model] = load_pose_checkpoint(run / kBestCheckpoint);
   EXPECT_EQ(model.config().f_dim, 8);
-  EXPECT_EQ(model.config().decoder, DecoderHead::kComposite);
+  EXPECT_EQ(model.config().decoder, DecoderHead::kFlow);  // the tiny preset's, back from the file
+  EXPECT_EQ(model.config().static_background, 2);
   EXPECT_EQ(ckpt.config.video_len, 4);
   // The CSV holds one row per predicted frame (1..T-1) plus the header.
   const std::string csv = read_file(run / "samples/psnr_per_frame.csv");
