@@ -20,6 +20,9 @@ expect 0 fs-help "$FS" --help
 expect 0 edge-help "$EDGE" --help
 expect 2 fs-unknown-flag "$FS" train --no-such-flag
 expect 2 fs-bad-value "$FS" train --data "$OUT" --out "$OUT/x" --lr -1
+# Model shapes are flags too: the model definitions' own checks must come out as usage errors.
+expect 2 fs-bad-model-shape "$FS" train --data "$OUT" --out "$OUT/x" --z-dim 0
+expect 2 fs-bad-pose-shape "$FS" train --model pose --data "$OUT" --out "$OUT/x" --static-background -1
 expect 2 edge-unknown-flag "$EDGE" --model m.ptl --no-such-flag
 expect 2 edge-bad-address "$EDGE" --model m.ptl --telemetry tcp://nowhere
 

@@ -167,9 +167,19 @@ void TrainConfig::validate() const {
             "has --static-background 2: add --static-background 0)");
     require(video_len >= 2 && val_len >= 2, "--video-len and --val-len must be >= 2");
     require(noise_scale >= 0 && noise_scale <= 100, "--noise-scale must be in [0, 100]");
-    pose_config().validate();
-  } else {
-    model_config().validate();
+  }
+  // The model definitions reject bad shapes with std::invalid_argument; for the trainer those
+  // are bad flags, so they leave as ConfigError (exit 2, usage error) like the checks above.
+  try {
+    if (model == ModelFamily::kPose) {
+      pose_config().validate();
+    } else {
+      model_config().validate();
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
   }
 }
 
