@@ -45,22 +45,38 @@ const fs::path& exported(const std::string& ext) {
   return ext == ".ptl" ? ptl : pt;
 }
 
-void BM_EdgeStep(benchmark::State& state, const std::string& ext) {
+// Loads `file` as the edge does, or with plain convolutions (FORESIGHT_WEIGHT_PACKING=off,
+// cpu_packing.hpp) when `packed` is false.
+std::unique_ptr<Predictor> load(const fs::path& file, bool packed) {
+  if (!packed) setenv("FORESIGHT_WEIGHT_PACKING", "off", 1);
+  auto predictor = load_predictor(file);
+  unsetenv("FORESIGHT_WEIGHT_PACKING");
+  return predictor;
+}
+
+void BM_EdgeStep(benchmark::State& state, const std::string& ext, bool packed) {
   bench::configure_threads();
-  auto predictor = load_predictor(exported(ext));
+  auto predictor = load(exported(ext), packed);
   const SvgConfig c = full_size();
-  auto s = predictor->init_state(1);
   auto x = at::rand({1, 3, 64, 64});
   auto cond = at::rand({1, 7});
   auto conds = at::rand({1, 1, 7});
-  s = predictor->step(x, cond, conds, s, true, at::randn({2, 1, c.z_dim})).second;
+  auto observed = [&](Predictor& p) {
+    return p.step(x, cond, conds, p.init_state(1), true, at::randn({2, 1, c.z_dim})).second;
+  };
+  auto s = observed(*predictor);
   for (int i = 0; i < 3; ++i) {  // warm-up: the full runtime profiles its first runs
     predictor->step(x, cond, conds, s, false, at::randn({2, 1, c.z_dim}));
   }
-  // The arithmetic of this very step, read off the operators the runtime dispatches.
-  const double flops = 2.0 * count_macs([&] {
-                         predictor->step(x, cond, conds, s, false, at::randn({2, 1, c.z_dim}));
-                       });
+  // The arithmetic of this step, read off the operators the lite runtime dispatches with plain
+  // convolutions (the counter sees ATen's convolution, not oneDNN's prepacked or frozen ones).
+  static const double flops = [&] {
+    auto plain = load(exported(".ptl"), false);
+    auto s0 = observed(*plain);
+    return 2.0 * count_macs([&] {
+             plain->step(x, cond, conds, s0, false, at::randn({2, 1, c.z_dim}));
+           });
+  }();
   std::vector<double> lat;
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
@@ -117,10 +133,18 @@ BENCHMARK_CAPTURE(BM_PoseStep, full_pt, std::string(".pt"))
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);
 
-BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"))
+BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl, std::string(".ptl"), true)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
-BENCHMARK_CAPTURE(BM_EdgeStep, full_pt, std::string(".pt"))
+BENCHMARK_CAPTURE(BM_EdgeStep, full_pt, std::string(".pt"), true)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+// The same without prepacked weights: the lite runtime runs the file as exported, the full one
+// freezes it (inference_graphs.hpp), as before 2026-12-07.
+BENCHMARK_CAPTURE(BM_EdgeStep, lite_ptl_plain, std::string(".ptl"), false)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_EdgeStep, full_pt_frozen, std::string(".pt"), false)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
 

@@ -26,7 +26,7 @@ run() {  # run on|off BINARY FILTER
 for ((r = 1; r <= ROUNDS; r++)); do
   for mode in on off; do
     echo "== round $r, oneDNN $mode"
-    run $mode bench_training 'BM_TrainIteration/0/1/0/|BM_Evaluate/0'
+    run $mode bench_training 'BM_TrainIteration/0/1/0/|BM_Evaluate/0/1/'
     run $mode bench_inference 'BM_EdgeStep'
   done
 done

@@ -161,7 +161,7 @@ def compare_svg(args):
     rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step",
                             "cpp_eval", "eager_eval")}
     for r in range(args.rounds):
-        for run in gbench(inference, "BM_EdgeStep", args.threads):
+        for run in gbench(inference, "BM_EdgeStep/(lite_ptl|full_pt)/", args.threads):
             key = "cpp_lite" if "lite" in run["name"] else "cpp_full"
             rows[key].append(run["p50_ms"])
         if r == 0:
@@ -170,7 +170,7 @@ def compare_svg(args):
         run = gbench(training, "BM_TrainIteration/0/1/0/", args.threads)[0]
         rows["cpp_train"].append(run["sequences_per_s"])
         rows["eager_train"].append(eager(model, args.threads, "--train", "1")["train_seq_per_s"])
-        run = gbench(training, "BM_Evaluate/0", args.threads)[0]
+        run = gbench(training, "BM_Evaluate/0/1/", args.threads)[0]
         rows["cpp_eval"].append(run["sequences_per_s"])
         rows["eager_eval"].append(eager(model, args.threads, "--eval", "5")["eval_seq_per_s"])
         print(json.dumps({"round": r + 1, **{k: v[-1] for k, v in rows.items()}}), flush=True)

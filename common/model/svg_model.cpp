@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "common/model/cpu_packing.hpp"
+
 namespace foresight {
 namespace {
 
@@ -40,6 +42,7 @@ struct Builder {
     m.register_attribute("padding", c10::IntType::get(), padding);
     m.register_attribute("has_bn", c10::BoolType::get(), bn);
     m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    register_conv_packing(m);
     m.define(model_script("activation"));
     m.define(model_script("conv_layer"));
     return m;

@@ -6,6 +6,7 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include "common/model/cpu_packing.hpp"
 #include "common/util/torch_compat.hpp"
 #include "edge/runtime/inference_graphs.hpp"
 #include "edge/runtime/predictor_loading.hpp"
@@ -84,9 +85,16 @@ std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file
       }
     }
     module.eval();
-    // On the CPU, frozen graphs with oneDNN convolutions (inference_graphs.hpp); a GPU runs the
-    // module as exported (cuDNN picks its own algorithms).
-    if (!dev.is_cuda()) module = optimize_for_cpu_inference(module);
+    // On the CPU, the model's own prepacked convolutions where it has them (conv_packing), else
+    // frozen graphs with oneDNN convolutions (inference_graphs.hpp: older exports, pose models);
+    // a GPU runs the module as exported (cuDNN picks its own algorithms).
+    if (!dev.is_cuda()) {
+      if (module.find_method("prepare_for_cpu") && cpu_weight_packing_wanted()) {
+        log_weight_packing(file, prepare_for_cpu(module));
+      } else {
+        module = optimize_for_cpu_inference(module);
+      }
+    }
     return std::make_unique<FullPredictor>(std::move(module), std::move(metadata), dev);
   } catch (...) {
     rethrow_as_load_error(file);

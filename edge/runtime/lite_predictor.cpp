@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/mobile/import.h>
 #include <torch/csrc/jit/mobile/module.h>
 
+#include "common/model/cpu_packing.hpp"
 #include "common/util/torch_compat.hpp"
 #include "edge/runtime/predictor_loading.hpp"
 
@@ -64,6 +65,10 @@ std::unique_ptr<Predictor> make_lite_predictor(const std::filesystem::path& file
         throw ModelLoadError(file.string() + ": the model has no `" + method +
                              "` method (not an SVG export?)");
       }
+    }
+    if (module.find_method("prepare_for_cpu") && cpu_weight_packing_wanted()) {
+      c10::InferenceMode inference;
+      log_weight_packing(file, module.get_method("prepare_for_cpu")({int64_t{1}}).toBool());
     }
     return std::make_unique<LitePredictor>(std::move(module), std::move(metadata));
   } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -60,6 +61,18 @@ ModelMetadata parse_metadata(const std::filesystem::path& file, const std::strin
   // images; the session feeds both.
   if (meta.z_dim <= 0) throw ModelLoadError(where + "model metadata: z_dim must be > 0");
   return meta;
+}
+
+void log_weight_packing(const std::filesystem::path& file, bool packed) {
+  if (packed) {
+    spdlog::info(
+        "{}: convolution weights prepacked for oneDNN (FORESIGHT_WEIGHT_PACKING=off: "
+        "plain convolutions)",
+        file.filename().string());
+  } else {
+    spdlog::info("{}: this LibTorch cannot prepack convolution weights; plain convolutions",
+                 file.filename().string());
+  }
 }
 
 [[noreturn]] void rethrow_as_load_error(const std::filesystem::path& file) {

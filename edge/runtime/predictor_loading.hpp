@@ -19,6 +19,9 @@ ModelMetadata parse_metadata(const std::filesystem::path& file, const std::strin
 // a .ptl written by a newer LibTorch). Call only inside a catch block.
 [[noreturn]] void rethrow_as_load_error(const std::filesystem::path& file);
 
+// Logs what the model's prepare_for_cpu reported for `file` (common/model/cpu_packing.hpp).
+void log_weight_packing(const std::filesystem::path& file, bool packed);
+
 // Loaders for the two runtimes; the file exists and `metadata` was read from it.
 std::unique_ptr<Predictor> make_lite_predictor(const std::filesystem::path& file,
                                                ModelMetadata metadata);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/metrics/image_metrics.hpp"
 #include "common/model/svg_model.hpp"
@@ -314,5 +315,71 @@ TEST(SvgModel, StepObservesAndRollsOut) {
   EXPECT_TRUE(at::allclose(s1b[0], s1c[0]));
 }
 
+// The edge's CPU packing (conv_packing.torchscript): every convolution, transposed ones and
+// folded BatchNorm included, predicts what the plain layers predict, and only in eval mode.
+TEST(SvgModel, PreparingForTheCpuPacksEveryConvolutionAndPredictsTheSame) {
+  for (DecoderHead head : {DecoderHead::kFlow, DecoderHead::kAction}) {
+    at::manual_seed(3);
+    auto model = SvgModel::create(small_config(true, head));
+    torch::jit::Module& m = model.module();
+    if (!m.find_method("prepare_for_cpu")) GTEST_SKIP() << "LibTorch without oneDNN";
+    EXPECT_THROW(m.get_method("prepare_for_cpu")({int64_t{1}}), std::exception) << "training mode";
+    // Running statistics away from (0, 1) and BatchNorm shifts away from 0, so that folding
+    // them changes the weights.
+    for (const auto& b : m.named_buffers()) {
+      if (b.name.find("running_mean") != std::string::npos) b.value.normal_(0.0, 0.3);
+      if (b.name.find("running_var") != std::string::npos) b.value.uniform_(0.5, 2.0);
+    }
+    at::NoGradGuard init;
+    for (const auto& p : m.named_parameters()) {
+      if (p.name.find("bn_bias") != std::string::npos) p.value.normal_(0.0, 0.1);
+    }
+    model.train(false);
+    at::NoGradGuard no_grad;
+    auto x = at::rand({2, 3, 64, 64}), x2 = at::rand({2, 3, 64, 64});
+    auto conds = at::rand({3, 2, 7});
+    auto noise = at::randn({4, 2, 4});
+    auto roll = [&] {
+      auto [p0, s0] = model.step(x, at::zeros({2, 7}), conds, model.init_state(2), true, noise);
+      auto [p1, s1] = model.step(x2, conds[0], conds, s0, false, noise);
+      return at::cat({p0, p1});
+    };
+    const at::Tensor want = roll();
+    if (!m.get_method("prepare_for_cpu")({int64_t{1}}).toBool()) GTEST_SKIP() << "cannot pack";
+    int packed = 0;
+    for (const auto& sub : m.named_modules()) {
+      if (sub.value.hasattr("is_packed")) {
+        EXPECT_TRUE(sub.value.attr("is_packed").toBool()) << sub.name;
+        ++packed;
+      }
+    }
+    EXPECT_EQ(packed, 22);          // the encoder's 11 layers and the decoder's 11
+    const at::Tensor got = roll();  // batch 2 on contexts packed for batch 1
+    EXPECT_LE((got - want).abs().max().item<double>(), 1e-5);
+    EXPECT_GT(want.std().item<double>(), 0.01);
+  }
+}
+
+// FORESIGHT_WEIGHT_PACKING=off while building (exporting for a LibTorch without oneDNN): the
+// model names no oneDNN operator, and prepare_for_cpu packs nothing.
+TEST(SvgModel, WithPackingSwitchedOffTheModelNamesNoOneDnnOperator) {
+  setenv("FORESIGHT_WEIGHT_PACKING", "off", 1);
+  auto model = SvgModel::create(small_config(true));
+  unsetenv("FORESIGHT_WEIGHT_PACKING");
+  model.train(false);
+  torch::jit::Module& m = model.module();
+  EXPECT_FALSE(m.attr("enc").toModule().attr("c1_0").toModule().hasattr("packed"));
+  EXPECT_FALSE(m.get_method("prepare_for_cpu")({int64_t{1}}).toBool());
+  int methods = 0;
+  for (const auto& sub : m.modules()) {
+    for (const auto& method : sub.get_methods()) {
+      std::stringstream code;
+      code << *method.graph();
+      EXPECT_EQ(code.str().find("mkldnn_prepacked"), std::string::npos) << method.name();
+      ++methods;
+    }
+  }
+  EXPECT_GT(methods, 22);
+}
 }  // namespace
 }  // namespace foresight

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/metrics/image_metrics.hpp"
+#include "common/model/cpu_packing.hpp"
 
 namespace foresight {
 namespace {
@@ -40,11 +41,20 @@ double EvalResult::copy_ssim() const { return average(copy_last_ssim); }
 double EvalResult::shuffled_psnr() const { return average(psnr_shuffled); }
 double EvalResult::first_sample_psnr() const { return average(psnr_first_sample); }
 
-EvalResult evaluate(SvgModel& model, BatchLoader& loader, const EvalOptions& opt) {
+EvalResult evaluate(SvgModel& trained, BatchLoader& loader, const EvalOptions& opt) {
   c10::InferenceMode inference;
-  model.train(false);
-  const auto params = model.parameters();
+  trained.train(false);
+  const auto params = trained.parameters();
   const at::Device device = params.front().device();
+  // On the CPU the rollouts run on a copy with prepacked convolution weights (cpu_packing.hpp):
+  // the weights are fixed here, and packing them once saves a reorder per layer and step. The
+  // trained module itself is never packed, since training changes its weights afterwards.
+  SvgModel packed = trained;
+  if (device.is_cpu() && cpu_weight_packing_wanted()) {
+    packed = SvgModel(trained.module().clone(), trained.config());
+    prepare_for_cpu(packed.module());
+  }
+  SvgModel& model = packed;
   const int S = std::max(opt.samples, 1);
   const int K = opt.n_eval - opt.n_past;
   if (K < 1) throw std::invalid_argument("evaluate: n_eval must exceed n_past");
