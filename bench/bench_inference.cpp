@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
@@ -177,4 +178,12 @@ BENCHMARK(BM_Conv3x3)
 }  // namespace
 }  // namespace foresight
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The predictors log at load (spdlog, stdout); --benchmark_format=json must stay parseable.
+  spdlog::set_level(spdlog::level::warn);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -29,9 +29,9 @@ struct OpsNamespace : torch::jit::SugaredValue {
 };
 
 struct OpsResolver : torch::jit::Resolver {
-  std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string& name,
-                                                         torch::jit::GraphFunction& f,
-                                                         const torch::jit::SourceRange& loc) override {
+  std::shared_ptr<torch::jit::SugaredValue> resolveValue(
+      const std::string& name, torch::jit::GraphFunction& f,
+      const torch::jit::SourceRange& loc) override {
     if (name == "ops") return std::make_shared<OpsNamespace>();
     return torch::jit::nativeResolver()->resolveValue(name, f, loc);
   }

@@ -355,6 +355,8 @@ TEST(SvgModel, PreparingForTheCpuPacksEveryConvolutionAndPredictsTheSame) {
     }
     EXPECT_EQ(packed, 22);          // the encoder's 11 layers and the decoder's 11
     const at::Tensor got = roll();  // batch 2 on contexts packed for batch 1
+    // Packed layers run channels-last; what the callers get stays in the usual layout.
+    EXPECT_TRUE(got.is_contiguous());
     EXPECT_LE((got - want).abs().max().item<double>(), 1e-5);
     EXPECT_GT(want.std().item<double>(), 0.01);
   }
