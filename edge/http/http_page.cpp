@@ -10,6 +10,8 @@ const std::string& http_index_page() {
  h1 { font-size: 1.2em; } .views { display: flex; flex-wrap: wrap; gap: 12px; }
  figure { margin: 0; } figcaption { font-size: 0.8em; color: #aaa; }
  img { background: #333; image-rendering: pixelated; }
+ /* a pose model's strip has five wide pictures: shrink it to the page, keeping its shape */
+ img[data-view="sidebyside"] { max-width: 100%; object-fit: contain; }
  canvas { background: #1b1b1b; border: 1px solid #333; }
  #legend span { margin-right: 1.5em; }
 </style></head>
