@@ -86,14 +86,14 @@ std::unique_ptr<Predictor> make_full_predictor(const std::filesystem::path& file
     }
     module.eval();
     // On the CPU, the model's own prepacked convolutions where it has them (conv_packing), else
-    // frozen graphs with oneDNN convolutions (inference_graphs.hpp: older exports, pose models);
-    // a GPU runs the module as exported (cuDNN picks its own algorithms).
+    // frozen graphs with oneDNN convolutions (inference_graphs.hpp: older exports, pose models,
+    // models exported without packing); a GPU runs the module as exported (cuDNN picks its own
+    // algorithms).
     if (!dev.is_cuda()) {
-      if (module.find_method("prepare_for_cpu") && cpu_weight_packing_wanted()) {
-        log_weight_packing(file, prepare_for_cpu(module));
-      } else {
-        module = optimize_for_cpu_inference(module);
-      }
+      const bool packable = module.find_method("prepare_for_cpu") && cpu_weight_packing_wanted();
+      const bool packed = packable && prepare_for_cpu(module);
+      if (packable) log_weight_packing(file, packed);
+      if (!packed) module = optimize_for_cpu_inference(module);
     }
     return std::make_unique<FullPredictor>(std::move(module), std::move(metadata), dev);
   } catch (...) {

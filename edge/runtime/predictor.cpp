@@ -70,7 +70,7 @@ void log_weight_packing(const std::filesystem::path& file, bool packed) {
         "plain convolutions)",
         file.filename().string());
   } else {
-    spdlog::info("{}: this LibTorch cannot prepack convolution weights; plain convolutions",
+    spdlog::info("{}: exported without weight packing (or this LibTorch cannot pack)",
                  file.filename().string());
   }
 }

@@ -33,19 +33,13 @@ void expect_load_error(Fn fn, const fs::path& file, const std::string& fragment)
 
 class PredictorParity : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
 
-TEST_P(PredictorParity, MatchesSvgModelStepWithin1e5OverCarriedState) {
-  const auto& [ext, learned] = GetParam();
-  TinyModelSpec spec;
-  spec.learned_prior = learned;
-  auto predictor = load_predictor(testing::tiny_model(ext, spec));
-  EXPECT_EQ(predictor->runtime(), ext == ".ptl" ? "lite" : "full");
-  EXPECT_EQ(predictor->metadata().prior, learned ? "learned" : "fixed");
-  SvgModel& model = testing::tiny_svg_model(spec);
-
+// Runs four steps of carried state through `predictor` and `model`, same inputs and noise; the
+// predictions must agree within 1e-5.
+void expect_same_steps(Predictor& predictor, SvgModel& model) {
   at::manual_seed(3);
-  const int64_t B = 2, K = 2, C = 7, Z = predictor->metadata().z_dim;
+  const int64_t B = 2, K = 2, C = 7, Z = predictor.metadata().z_dim;
   State expected_state = model.init_state(B);
-  RecurrentState got_state = predictor->init_state(B);
+  RecurrentState got_state = predictor.init_state(B);
   ASSERT_EQ(got_state.size(), expected_state.size());
   at::NoGradGuard no_grad;
   for (int t = 0; t < 4; ++t) {
@@ -54,11 +48,35 @@ TEST_P(PredictorParity, MatchesSvgModelStepWithin1e5OverCarriedState) {
     at::Tensor conds = at::rand({K, B, C});
     at::Tensor noise = at::randn({K + 1, B, Z});
     auto want = model.step(x, cond_prev, conds, expected_state, t == 0, noise);
-    auto got = predictor->step(x, cond_prev, conds, got_state, t == 0, noise);
+    auto got = predictor.step(x, cond_prev, conds, got_state, t == 0, noise);
     ASSERT_EQ(got.first.sizes(), want.first.sizes());
     EXPECT_LE((got.first - want.first).abs().max().item<double>(), 1e-5) << "step " << t;
     expected_state = want.second;
     got_state = got.second;
+  }
+}
+
+// Both runtimes, as served: with the weights prepacked where this LibTorch can
+// (common/model/cpu_packing.hpp).
+TEST_P(PredictorParity, MatchesSvgModelStepWithin1e5OverCarriedState) {
+  const auto& [ext, learned] = GetParam();
+  TinyModelSpec spec;
+  spec.learned_prior = learned;
+  auto predictor = load_predictor(testing::tiny_model(ext, spec));
+  EXPECT_EQ(predictor->runtime(), ext == ".ptl" ? "lite" : "full");
+  EXPECT_EQ(predictor->metadata().prior, learned ? "learned" : "fixed");
+  expect_same_steps(*predictor, testing::tiny_svg_model(spec));
+}
+
+// FORESIGHT_WEIGHT_PACKING=off: the lite runtime runs the file as exported, the full one freezes
+// it (inference_graphs.hpp); the same predictions.
+TEST(PredictorParityUnpacked, BothRuntimesMatchSvgModelStepWithPackingOff) {
+  for (const std::string ext : {".ptl", ".pt"}) {
+    setenv("FORESIGHT_WEIGHT_PACKING", "off", 1);
+    auto predictor = load_predictor(testing::tiny_model(ext));
+    unsetenv("FORESIGHT_WEIGHT_PACKING");
+    SCOPED_TRACE(ext);
+    expect_same_steps(*predictor, testing::tiny_svg_model());
   }
 }
 
