@@ -10,7 +10,7 @@ e2e_setup "$@"
 ROUNDS=${ROUNDS:-5}
 "$FS" --log-level warn data generate --out "$OUT/data" --train 8 --validate 4 --test 0 \
   --frames 8 --seed 3 > "$OUT/data.log" 2>&1 || e2e_fail "data generate"
-TRAIN=(train --preset tiny --data "$OUT/data" --epochs 40 --iters-per-epoch 1 --batch-size 2
+TRAIN=(train --preset tiny --data "$OUT/data" --epochs 20 --iters-per-epoch 1 --batch-size 2
   --val-sequences 2 --width 0.0625 --g-dim 16 --z-dim 4 --rnn-size 16 --n-past 2 --n-future 2
   --n-eval 4 --threads 1)
 resumed=0
