@@ -107,9 +107,9 @@ const fs::path& exported_pose(const std::string& ext) {
   return ext == ".ptl" ? ptl : pt;
 }
 
-void BM_PoseStep(benchmark::State& state, const std::string& ext) {
+void BM_PoseStep(benchmark::State& state, const std::string& ext, bool packed) {
   bench::configure_threads();
-  auto predictor = load_predictor(exported_pose(ext));
+  auto predictor = load(exported_pose(ext), packed);
   const PoseConfig c = preset_config("paper", ModelFamily::kPose).pose_config();
   const int64_t pixels = int64_t{c.height} * c.width;
   auto s = predictor->init_state(1);
@@ -127,10 +127,17 @@ void BM_PoseStep(benchmark::State& state, const std::string& ext) {
   }
   bench::report_latencies(state, lat);
 }
-BENCHMARK_CAPTURE(BM_PoseStep, lite_ptl, std::string(".ptl"))
+BENCHMARK_CAPTURE(BM_PoseStep, lite_ptl, std::string(".ptl"), true)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);
-BENCHMARK_CAPTURE(BM_PoseStep, full_pt, std::string(".pt"))
+BENCHMARK_CAPTURE(BM_PoseStep, full_pt, std::string(".pt"), true)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+// Without prepacked weights, as before 2026-12-07 (see BM_EdgeStep's plain variants).
+BENCHMARK_CAPTURE(BM_PoseStep, lite_ptl_plain, std::string(".ptl"), false)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+BENCHMARK_CAPTURE(BM_PoseStep, full_pt_frozen, std::string(".pt"), false)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);
 

@@ -130,7 +130,7 @@ def compare_pose(args):
                                             script="eager_pose.py")}), flush=True)
     rows = {k: [] for k in ("cpp_train", "eager_train", "cpp_full", "cpp_lite", "eager_step")}
     for r in range(args.rounds):
-        for run in gbench(inference, "BM_PoseStep", args.threads):
+        for run in gbench(inference, "BM_PoseStep/(lite_ptl|full_pt)/", args.threads):
             rows["cpp_lite" if "lite" in run["name"] else "cpp_full"].append(run["p50_ms"])
         rows["eager_step"].append(eager(model, args.threads, "--step", str(args.steps),
                                         script="eager_pose.py")["step_p50_ms"])

@@ -59,12 +59,12 @@ bool cpu_weight_packing_compiled() {
   return has_op && !packing_switched_off();
 }
 
-void register_conv_packing(torch::jit::Module& conv) {
+void register_conv_packing(torch::jit::Module& conv, const std::string& packing_script) {
   conv.register_attribute("is_packed", c10::BoolType::get(), false);
   if (cpu_weight_packing_compiled()) {
     auto context = torch::getCustomClass("__torch__.torch.classes.mkldnn.ConvOpContext");
     conv.register_attribute("packed", c10::OptionalType::create(context), c10::IValue());
-    conv.define(model_script("conv_packing"), std::make_shared<OpsResolver>());
+    conv.define(model_script(packing_script), std::make_shared<OpsResolver>());
   } else {
     conv.define(model_script("conv_packing_unavailable"));
   }

@@ -8,6 +8,8 @@
 #pragma once
 #include <torch/csrc/jit/api/module.h>
 
+#include <string>
+
 namespace foresight {
 
 // Whether to pack here: LibTorch has oneDNN, it is not switched off (torch_compat.hpp:
@@ -19,10 +21,12 @@ bool cpu_weight_packing_wanted();
 // LibTorch without oneDNN: a model naming those operators does not load there).
 bool cpu_weight_packing_compiled();
 
-// Gives a convolution module (conv_layer.torchscript) its packing: the `is_packed` flag and,
-// where cpu_weight_packing_compiled(), the `packed` context and conv_packing's `pack`; elsewhere
-// a `pack` that returns false. Call before defining conv_layer.
-void register_conv_packing(torch::jit::Module& conv);
+// Gives a convolution module its packing: the `is_packed` flag and, where
+// cpu_weight_packing_compiled(), the `packed` context and `packing_script`'s pack and run_packed
+// (conv_packing for SVG's conv_layer, pose_conv_packing for pose_conv); elsewhere a `pack` that
+// returns false. Call before defining the convolution's forward.
+void register_conv_packing(torch::jit::Module& conv,
+                           const std::string& packing_script = "conv_packing");
 
 // Calls `module`'s prepare_for_cpu(batch) when it has one and packing is wanted; the module must
 // be in eval mode on the CPU and its weights must not change afterwards. Returns whether the

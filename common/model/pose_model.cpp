@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/model/cpu_packing.hpp"
 #include "common/model/script_module.hpp"
 
 namespace foresight {
@@ -25,6 +26,7 @@ struct PoseBuilder {
     m.register_attribute("padding", c10::IntType::get(), k / 2);
     m.register_attribute("groups", c10::IntType::get(), groups);
     m.register_attribute("activation", c10::IntType::get(), static_cast<int64_t>(act));
+    register_conv_packing(m, "pose_conv_packing");
     m.define(model_script("activation"));
     m.define(model_script("pose_conv"));
     return m;

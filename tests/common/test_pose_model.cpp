@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/model/cpu_packing.hpp"
 #include "common/model/pose_model.hpp"
 #include "common/util/torch_compat.hpp"
 
@@ -311,5 +312,38 @@ TEST(PoseModel, AFixedCamerasBackgroundComesBackWhereTheDancerIsNotAndWasNot) {
   EXPECT_EQ(j.get<PoseConfig>().static_background, 0);
 }
 
+// The edge's CPU packing for the pose family (pose_conv_packing.torchscript): every convolution
+// of the stages and heads packed, depthwise ones included, the same predictions as the plain
+// layers, channels-last inside and the usual layout out.
+TEST(PoseModel, PreparingForTheCpuPacksTheConvolutionsAndPredictsTheSame) {
+  if (!cpu_weight_packing_wanted()) GTEST_SKIP() << "no weight packing on this LibTorch or CPU";
+  at::manual_seed(4);
+  PoseConfig c = small();
+  c.static_background = 2;
+  PoseModel m = PoseModel::create(c);
+  EXPECT_THROW(m.module().get_method("prepare_for_cpu")({int64_t{1}}), std::exception);
+  m.train(false);
+  at::NoGradGuard no_grad;
+  const int64_t K = 3, B = 2, HW = 32 * 64;
+  auto x0 = at::rand({B, 3, 32, 64});
+  auto conds = at::rand({K, B, 3 * HW}) * (at::rand({K, B, 3 * HW}) > 0.95);
+  auto noise = at::randn({K + 1, B, 3 * HW});
+  auto roll = [&] {
+    auto [p0, s0] = m.step(x0, at::zeros({B, 3 * HW}), conds, m.init_state(B), true, noise);
+    auto [p1, s1] = m.step(p0[K - 1], conds[K - 1], conds, s0, false, noise);
+    return at::cat({p0, p1});
+  };
+  const at::Tensor want = roll();
+  ASSERT_TRUE(prepare_for_cpu(m.module()));
+  int packed = 0;
+  for (const auto& sub : m.module().named_modules()) {
+    if (sub.value.hasattr("is_packed") && sub.value.attr("is_packed").toBool()) ++packed;
+  }
+  EXPECT_EQ(packed, 5 * 5 + 2);   // five stages of five, the Gaussian head and the output layer
+  const at::Tensor got = roll();  // batch 2 on contexts packed for batch 1
+  EXPECT_TRUE(got.is_contiguous());
+  EXPECT_LE((got - want).abs().max().item<double>(), 1e-5);
+  EXPECT_GT(want.std().item<double>(), 0.01);
+}
 }  // namespace
 }  // namespace foresight

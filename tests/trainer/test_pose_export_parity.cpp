@@ -2,6 +2,7 @@
 // the trainer-side module's step over several steps with the same pose images and noise, and the
 // metadata says family "pose", condition kind "pose".
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/mobile/import.h>
 #include <torch/csrc/jit/mobile/module.h>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/model/cpu_packing.hpp"
 #include "common/util/torch_compat.hpp"
 #include "support/test_support.hpp"
 #include "trainer/export/exporter.hpp"
@@ -70,6 +72,14 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   auto full = torch::jit::load((dir / "pose.pt").string(), kTorchNone, extra_pt);
   EXPECT_FALSE(extra_pt[kMetadataFile].empty());
 
+  // As the edge serves them: convolution weights prepacked where this LibTorch and CPU pack
+  // (common/model/cpu_packing.hpp).
+  if (cpu_weight_packing_wanted()) {
+    c10::InferenceMode inference;
+    EXPECT_TRUE(lite.get_method("prepare_for_cpu")({int64_t{1}}).toBool());
+    full.eval();
+    EXPECT_TRUE(prepare_for_cpu(full));
+  }
   auto state = model.init_state(1);
   auto lite_state = lite.get_method("init_state")({int64_t{1}}).toTensorVector();
   auto full_state = full.get_method("init_state")({int64_t{1}}).toTensorVector();
