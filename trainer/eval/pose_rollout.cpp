@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/metrics/image_metrics.hpp"
+#include "common/model/cpu_packing.hpp"
 #include "common/util/atomic_file.hpp"
 #include "trainer/report/gif_writer.hpp"
 #include "trainer/report/image_grid.hpp"
@@ -17,8 +18,8 @@
 namespace foresight {
 namespace fs = std::filesystem;
 
-PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRolloutOptions& o) {
-  const PoseConfig& c = model.config();
+PoseRollout rollout_pose(PoseModel& trained, const PoseClip& clip, const PoseRolloutOptions& o) {
+  const PoseConfig& c = trained.config();
   const int64_t T = clip.frames.size(0);
   if (T < 2) throw std::invalid_argument("rollout_pose: the clip needs at least 2 frames");
   if (clip.frames.size(2) != c.height || clip.frames.size(3) != c.width) {
@@ -29,8 +30,15 @@ PoseRollout rollout_pose(PoseModel& model, const PoseClip& clip, const PoseRollo
   }
   if (o.chunk < 1) throw std::invalid_argument("rollout_pose: chunk must be >= 1");
   at::NoGradGuard no_grad;
-  model.train(false);
-  const auto device = model.parameters().front().device();
+  trained.train(false);
+  const auto device = trained.parameters().front().device();
+  // On the CPU the rollout runs on a copy with prepacked convolution weights, as evaluate() does
+  // (cpu_packing.hpp); the trained module itself is never packed.
+  PoseModel model = trained;
+  if (device.is_cpu() && cpu_weight_packing_wanted()) {
+    model = PoseModel(trained.module().clone(), c);
+    prepare_for_cpu(model.module());
+  }
   at::Generator gen = at::detail::createCPUGenerator(o.seed);
   const int64_t pixels = static_cast<int64_t>(c.height) * c.width;
 
