@@ -64,7 +64,9 @@ void register_conv_packing(torch::jit::Module& conv, const std::string& packing_
   if (cpu_weight_packing_compiled()) {
     auto context = torch::getCustomClass("__torch__.torch.classes.mkldnn.ConvOpContext");
     conv.register_attribute("packed", c10::OptionalType::create(context), c10::IValue());
-    conv.define(model_script(packing_script), std::make_shared<OpsResolver>());
+    auto resolver = std::make_shared<OpsResolver>();
+    conv.define(model_script("conv_packing_run"), resolver);
+    conv.define(model_script(packing_script), resolver);
   } else {
     conv.define(model_script("conv_packing_unavailable"));
   }
@@ -74,6 +76,17 @@ bool prepare_for_cpu(torch::jit::Module& module, int64_t batch) {
   if (!module.find_method("prepare_for_cpu") || !cpu_weight_packing_wanted()) return false;
   c10::InferenceMode inference;
   return module.get_method("prepare_for_cpu")({batch}).toBool();
+}
+
+torch::jit::Module packed_copy_for_cpu(const torch::jit::Module& module) {
+  for (const auto& p : module.parameters()) {
+    if (!p.device().is_cpu()) return module;
+    break;
+  }
+  if (!module.find_method("prepare_for_cpu") || !cpu_weight_packing_wanted()) return module;
+  torch::jit::Module copy = module.clone();
+  prepare_for_cpu(copy);
+  return copy;
 }
 
 }  // namespace foresight

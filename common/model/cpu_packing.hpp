@@ -33,4 +33,9 @@ void register_conv_packing(torch::jit::Module& conv,
 // weights were packed.
 bool prepare_for_cpu(torch::jit::Module& module, int64_t batch = 1);
 
+// For evaluating a module whose weights training will change again: a copy with its weights
+// packed (prepare_for_cpu) when it is on the CPU and packing is wanted, else `module` itself.
+// `module` must be in eval mode.
+torch::jit::Module packed_copy_for_cpu(const torch::jit::Module& module);
+
 }  // namespace foresight

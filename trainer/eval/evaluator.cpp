@@ -49,12 +49,7 @@ EvalResult evaluate(SvgModel& trained, BatchLoader& loader, const EvalOptions& o
   // On the CPU the rollouts run on a copy with prepacked convolution weights (cpu_packing.hpp):
   // the weights are fixed here, and packing them once saves a reorder per layer and step. The
   // trained module itself is never packed, since training changes its weights afterwards.
-  SvgModel packed = trained;
-  if (device.is_cpu() && cpu_weight_packing_wanted()) {
-    packed = SvgModel(trained.module().clone(), trained.config());
-    prepare_for_cpu(packed.module());
-  }
-  SvgModel& model = packed;
+  SvgModel model(packed_copy_for_cpu(trained.module()), trained.config());
   const int S = std::max(opt.samples, 1);
   const int K = opt.n_eval - opt.n_past;
   if (K < 1) throw std::invalid_argument("evaluate: n_eval must exceed n_past");

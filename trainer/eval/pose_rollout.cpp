@@ -34,11 +34,7 @@ PoseRollout rollout_pose(PoseModel& trained, const PoseClip& clip, const PoseRol
   const auto device = trained.parameters().front().device();
   // On the CPU the rollout runs on a copy with prepacked convolution weights, as evaluate() does
   // (cpu_packing.hpp); the trained module itself is never packed.
-  PoseModel model = trained;
-  if (device.is_cpu() && cpu_weight_packing_wanted()) {
-    model = PoseModel(trained.module().clone(), c);
-    prepare_for_cpu(model.module());
-  }
+  PoseModel model(packed_copy_for_cpu(trained.module()), c);
   at::Generator gen = at::detail::createCPUGenerator(o.seed);
   const int64_t pixels = static_cast<int64_t>(c.height) * c.width;
 
