@@ -211,6 +211,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   foresight::keep_tensor_memory_in_the_heap();  // as foresight's main does
+  foresight::use_huge_pages_for_large_tensors();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

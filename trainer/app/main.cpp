@@ -18,6 +18,7 @@
 
 int main(int argc, char** argv) {
   foresight::keep_tensor_memory_in_the_heap();
+  foresight::use_huge_pages_for_large_tensors();
   foresight::use_safe_cpu_kernels();
   CLI::App app{
       "foresight: action-conditioned video prediction (synthetic data, training, evaluation, "
