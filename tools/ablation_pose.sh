@@ -9,7 +9,8 @@
 #   bf16 is seed16 with --precision bf16, ema16 seed16 with --ema 0.999 (ema16x99: --ema 0.99),
 #   warm16 seed16 with --lr-warmup 150 (the preset itself since 2026-12-06: seed16 runs before
 #   that date had no warm-up), colour16 warm16 with --colour-augment, staticN the preset with
-#   --static-background N. Since 2026-12-06 (late) the preset itself has --decoder flow and
+#   --static-background N, rwarp16 the preset with --reference-warp (the first frame warped near
+#   the dancer). Since 2026-12-06 (late) the preset itself has --decoder flow and
 #   --static-background 2: TRAIN_FLAGS="--decoder composite --static-background 0" gives the
 #   earlier one.
 #   A run name may end in @N: training seed N (seed16@2), the same data.
@@ -50,8 +51,9 @@ for run in $RUNS; do
     ema16x99) set -- d16 --ema 0.99 ;;
     warm16) set -- d16 --lr-warmup 150 ;;      # the learning rate ramps up over the first epoch
     colour16) set -- d16 --lr-warmup 150 --colour-augment ;;  # and clips in permuted colours
+    rwarp16) set -- d16 --reference-warp ;;   # the first frame warped, gated in near the dancer
     static[0-9]*) name=${run%@*}; set -- d16 --static-background "${name#static}" ;;  # the fixed camera's rule, radius N
-    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99 warm16 colour16 staticN" >&2; exit 2 ;;
+    *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99 warm16 colour16 staticN rwarp16" >&2; exit 2 ;;
   esac
   dir=$OUT/$run
   if [ ! -f "$dir/train_seconds" ]; then

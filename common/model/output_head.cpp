@@ -34,6 +34,7 @@ torch::jit::Module build_output_head(DecoderHead head,
   // The action head's frame under its layer is the flow head's.
   const DecoderHead kind = head == DecoderHead::kAction ? DecoderHead::kFlow : head;
   m.register_attribute("kind", c10::IntType::get(), static_cast<int64_t>(kind));
+  m.define(model_script("warp"));
   m.define(model_script("output_head"));
   return m;
 }

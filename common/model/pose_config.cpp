@@ -18,6 +18,8 @@ void PoseConfig::validate() const {
           "must be a radius in pixels from 0 (off) to 64");
   require(static_background == 0 || !reference_frame, "static_background",
           "and reference_frame cannot both be on (both are anchors)");
+  require(!reference_warp || static_background > 0, "reference_warp",
+          "needs static_background > 0 (it warps the reference that rule keeps)");
   require(decoder != DecoderHead::kAction, "decoder", "action is for SVG models (no actions here)");
 }
 
@@ -33,6 +35,7 @@ void to_json(nlohmann::json& j, const PoseConfig& c) {
   j["previous_pose"] = c.previous_pose;
   j["reference_frame"] = c.reference_frame;
   j["static_background"] = c.static_background;
+  j["reference_warp"] = c.reference_warp;
 }
 
 void from_json(const nlohmann::json& j, PoseConfig& c) {
@@ -48,6 +51,7 @@ void from_json(const nlohmann::json& j, PoseConfig& c) {
   c.previous_pose = j.value("previous_pose", false);
   c.reference_frame = j.value("reference_frame", false);
   c.static_background = j.value("static_background", 0);
+  c.reference_warp = j.value("reference_warp", false);
 }
 
 }  // namespace foresight

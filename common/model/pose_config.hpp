@@ -30,6 +30,11 @@ struct PoseConfig {
   // the first frame's pixel (pose_static_background.torchscript). 0: off. Not with
   // reference_frame (both are anchors).
   int static_background = 0;
+  // With static_background: near the dancer, the rollout's first frame warped by a flow from its
+  // pose image to the frame predicted is laid over the head's frame through a gate per pixel, so
+  // the dancer's colours come from real pixels however long the rollout
+  // (pose_reference_warp.torchscript).
+  bool reference_warp = false;
 
   // Throws std::invalid_argument naming the field when a value is out of range.
   void validate() const;
@@ -38,7 +43,8 @@ struct PoseConfig {
 void to_json(nlohmann::json& j, const PoseConfig& c);
 // Missing keys keep their defaults, but two: files written before "decoder" existed hold
 // "composite": true (composite) or nothing (plain), and files without "previous_pose" or
-// "reference_frame" were written before them (false), and without "static_background" (0). A wrong
+// "reference_frame" or "reference_warp" were written before them (false), and without
+// "static_background" (0). A wrong
 // type throws nlohmann::json::exception.
 void from_json(const nlohmann::json& j, PoseConfig& c);
 

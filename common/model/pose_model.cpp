@@ -45,15 +45,29 @@ struct PoseBuilder {
   }
 
   // The reference-frame anchor (pose_reference.torchscript), the static background
-  // (pose_static_background.torchscript, no weights), or the no-op without parameters, so that
+  // (pose_static_background.torchscript, no weights; with reference_warp the first frame warped
+  // near the dancer, pose_reference_warp.torchscript), or the no-op without parameters, so that
   // models without them keep the weights of those written before them.
   Module anchor(const PoseConfig& c, int64_t gen_dim) {
     if (c.static_background > 0) {
-      Module m = make("PoseStaticBackground");
+      Module m = make(c.reference_warp ? "PoseReferenceWarp" : "PoseStaticBackground");
       m.register_attribute("radius", c10::IntType::get(), int64_t{c.static_background});
       // A pose image's drawn pixels: anything brighter than a tenth (PNG noise stays under it).
       m.register_attribute("threshold", c10::FloatType::get(), 0.1);
-      m.define(model_script("pose_static_background"));
+      m.define(model_script("pose_near_dancer"));
+      if (!c.reference_warp) {
+        m.define(model_script("pose_static_background"));
+        return m;
+      }
+      // Flow 0 and the gate at sigmoid(-2) = 0.12, independent of the features: at
+      // initialisation the prediction is mostly the output head's, and the warped first frame
+      // still gets a gradient.
+      Module head = conv(gen_dim, 3, 1, kNone);
+      head.attr("weight").toTensor().zero_();
+      head.attr("bias").toTensor().copy_(at::tensor({0.0F, 0.0F, -2.0F}));
+      m.register_module("ref_head", head);
+      m.define(model_script("warp"));
+      m.define(model_script("pose_reference_warp"));
       return m;
     }
     const bool active = c.reference_frame;
@@ -84,7 +98,8 @@ torch::jit::Module build_pose_module(const PoseConfig& c) {
   m.register_module("label_enc", b.stage(c.previous_pose ? 6 : 3, c.l_dim));
   m.register_module("gauss", b.stage(c.f_dim + c.l_dim, c.f_dim));
   m.register_module("gauss_head", b.conv(c.f_dim, 2 * c.n_dim, 1, kNone));
-  const int64_t ref_channels = c.reference_frame ? 3 : 0;
+  // The fusion stage also sees the reference frame, and with reference_warp its pose image.
+  const int64_t ref_channels = c.reference_frame ? 3 : (c.reference_warp ? 6 : 0);
   m.register_module("fusion", b.stage(c.f_dim + c.l_dim + c.n_dim + ref_channels, c.d_out));
   const int64_t gen_dim = c.d_out / 2 > 0 ? c.d_out / 2 : 1;
   m.register_module("gen", b.stage(c.d_out, gen_dim));

@@ -265,6 +265,9 @@ TEST(PoseModel, RejectsABadConfig) {
   PoseConfig negative;
   negative.static_background = -1;
   EXPECT_THROW(build_pose_module(negative), std::invalid_argument);
+  PoseConfig warp_alone;
+  warp_alone.reference_warp = true;  // it warps the reference the background rule keeps
+  EXPECT_THROW(build_pose_module(warp_alone), std::invalid_argument);
 }
 
 // The fixed camera's rule (pose_static_background.torchscript): further than the radius from the
@@ -310,6 +313,51 @@ TEST(PoseModel, AFixedCamerasBackgroundComesBackWhereTheDancerIsNotAndWasNot) {
   EXPECT_EQ(j.get<PoseConfig>().static_background, 2);
   j.erase("static_background");
   EXPECT_EQ(j.get<PoseConfig>().static_background, 0);
+}
+
+// The first frame warped (pose_reference_warp.torchscript): near the dancer, with the gate open,
+// the prediction is the first frame displaced by the flow (here a constant one pixel to the
+// right: each pixel samples its right neighbour); with the gate shut the flow does not matter (the
+// output head's frame); far from the dancer the background rule holds. Files without the field read
+// back without it.
+TEST(PoseModel, TheWarpedFirstFrameFillsInNearTheDancerThroughItsGate) {
+  at::manual_seed(9);
+  at::NoGradGuard no_grad;
+  PoseConfig c = small();
+  c.static_background = 2;
+  c.reference_warp = true;
+  PoseModel m = PoseModel::create(c);
+  m.train(false);
+  torch::jit::Module head = m.module().attr("anchor").toModule().attr("ref_head").toModule();
+  at::Tensor bias = head.attr("bias").toTensor();
+  auto x = at::rand({1, 3, 32, 64}), x0 = at::rand({1, 3, 32, 64}), z = at::zeros({1, 3, 32, 64});
+  at::Tensor label = at::zeros({1, 3, 32, 64});
+  label.select(2, 20).select(2, 40).fill_(1.0);  // the dancer at (row 20, col 40), now and then
+  const at::Tensor ref = m.reference(x0, label);
+  ASSERT_EQ(ref.sizes(), (Shape{1, 7, 32, 64}));
+  auto predict = [&](float flow_x, float gate_logit) {
+    bias.copy_(at::tensor({flow_x, 0.0F, gate_logit}));
+    return m.decode(x, m.encode(x), m.label_encode(label, label), z, ref, label);
+  };
+  auto pixel = [](const at::Tensor& t, int64_t row, int64_t col) {
+    return t.select(2, row).select(2, col);
+  };
+  const at::Tensor open = predict(1.0F, 30.0F);
+  for (auto [row, col] : {std::pair<int64_t, int64_t>{20, 40}, {18, 42}, {22, 38}}) {
+    EXPECT_TRUE(at::allclose(pixel(open, row, col), pixel(x0, row, col + 1), 1e-5, 1e-5))
+        << row << "," << col;
+  }
+  const at::Tensor shut = predict(1.0F, -30.0F);
+  EXPECT_TRUE(at::allclose(predict(5.0F, -30.0F), shut, 1e-6, 1e-6));  // shut: the flow is unused
+  EXPECT_GT((pixel(open, 20, 40) - pixel(shut, 20, 40)).abs().max().item<double>(), 1e-3);
+  for (auto [row, col] : {std::pair<int64_t, int64_t>{0, 0}, {31, 63}, {20, 43}}) {
+    EXPECT_TRUE(at::equal(pixel(open, row, col), pixel(x0, row, col))) << row << "," << col;
+    EXPECT_TRUE(at::equal(pixel(shut, row, col), pixel(x0, row, col))) << row << "," << col;
+  }
+  nlohmann::json j = c;
+  EXPECT_TRUE(j.get<PoseConfig>().reference_warp);
+  j.erase("reference_warp");
+  EXPECT_FALSE(j.get<PoseConfig>().reference_warp);
 }
 
 // The edge's CPU packing for the pose family (pose_conv_packing.torchscript): every convolution

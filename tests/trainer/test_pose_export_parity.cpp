@@ -19,9 +19,9 @@ namespace foresight {
 namespace {
 namespace fs = std::filesystem;
 
-// Each anchor: none (the seed's), the reference frame, the static background (their references
-// travel in the state).
-enum class Anchor { kNone, kReferenceFrame, kStaticBackground };
+// Each anchor: none (the seed's), the reference frame, the static background, and that with the
+// first frame warped (their references travel in the state).
+enum class Anchor { kNone, kReferenceFrame, kStaticBackground, kReferenceWarp };
 class PoseExportParity : public ::testing::TestWithParam<Anchor> {};
 
 TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
@@ -32,8 +32,21 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   c.n_dim = 3;
   c.d_out = 12;
   c.reference_frame = GetParam() == Anchor::kReferenceFrame;
-  c.static_background = GetParam() == Anchor::kStaticBackground ? 3 : 0;
+  c.reference_warp = GetParam() == Anchor::kReferenceWarp;
+  c.static_background =
+      GetParam() == Anchor::kStaticBackground || GetParam() == Anchor::kReferenceWarp ? 3 : 0;
   PoseModel model = PoseModel::create(c);
+  if (c.reference_warp) {  // a flow and a gate that depend on the features
+    at::NoGradGuard no_grad;
+    model.module()
+        .attr("anchor")
+        .toModule()
+        .attr("ref_head")
+        .toModule()
+        .attr("weight")
+        .toTensor()
+        .normal_(0.0, 0.5);
+  }
   if (c.reference_frame) {  // half open, so that the reference shows in every prediction
     at::NoGradGuard no_grad;
     model.module().attr("anchor").toModule().attr("gate").toModule().attr("bias").toTensor().fill_(
@@ -104,13 +117,15 @@ TEST_P(PoseExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
 
 INSTANTIATE_TEST_SUITE_P(Anchors, PoseExportParity,
                          ::testing::Values(Anchor::kNone, Anchor::kReferenceFrame,
-                                           Anchor::kStaticBackground),
+                                           Anchor::kStaticBackground, Anchor::kReferenceWarp),
                          [](const auto& info) {
                            switch (info.param) {
                              case Anchor::kReferenceFrame:
                                return "WithReference";
                              case Anchor::kStaticBackground:
                                return "StaticBackground";
+                             case Anchor::kReferenceWarp:
+                               return "ReferenceWarp";
                              default:
                                return "Seed";
                            }

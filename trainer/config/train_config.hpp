@@ -87,6 +87,7 @@ struct TrainConfig {
   bool previous_pose = false;    // pose: the label encoder also sees the previous frame's pose
   bool reference_frame = false;  // pose: the rollout's first frame is a source of pixels too
   int static_background = 0;     // pose: radius of the fixed camera's background rule (0: off)
+  bool reference_warp = false;   // pose, with static_background: the first frame warped, gated in
   bool colour_augment = false;   // pose: training clips' RGB channels permuted (colour_augment.hpp)
   int frame_height = 32, frame_width = 64;
   int video_len = 16;        // frames per training clip
