@@ -101,7 +101,9 @@ TEST(Precision, PoseLossUnderBf16StaysNearFloat32) {
     const double want = fp32.loss.item<double>(), got = bf16.loss.item<double>();
     EXPECT_NEAR(got, want, 0.02 * want) << (forced ? "teacher-forced" : "fed back");
     for (const at::Tensor& g : bf16.gradients) {
-      if (g.defined()) EXPECT_EQ(g.scalar_type(), at::kFloat);
+      if (g.defined()) {
+        EXPECT_EQ(g.scalar_type(), at::kFloat);
+      }
     }
     EXPECT_GT(gradient_cosine(fp32.gradients, bf16.gradients), 0.99);
   }
