@@ -9,10 +9,11 @@
 #   bf16 is seed16 with --precision bf16, ema16 seed16 with --ema 0.999 (ema16x99: --ema 0.99),
 #   warm16 seed16 with --lr-warmup 150 (the preset itself since 2026-12-06: seed16 runs before
 #   that date had no warm-up), colour16 warm16 with --colour-augment, staticN the preset with
-#   --static-background N, rwarp16 the preset with --reference-warp (the first frame warped near
-#   the dancer). Since 2026-12-06 (late) the preset itself has --decoder flow and
-#   --static-background 2: TRAIN_FLAGS="--decoder composite --static-background 0" gives the
-#   earlier one.
+#   --static-background N (and --reference-warp=false), rwarp16 the preset with --reference-warp
+#   (the first frame warped near the dancer). Since 2026-12-06 (late) the preset itself has
+#   --decoder flow and --static-background 2, and since 2026-12-07 --reference-warp:
+#   TRAIN_FLAGS="--reference-warp=false" gives the 2026-12-06 one, TRAIN_FLAGS="--decoder
+#   composite --static-background 0 --reference-warp=false" the earlier one.
 #   A run name may end in @N: training seed N (seed16@2), the same data.
 #   Finished runs are kept (resume). THREADS (default 2).
 # Prints a markdown table (also written to OUT_DIR/ablation.md) from the eval JSON files.
@@ -45,14 +46,14 @@ for run in $RUNS; do
     seed64) set -- d64 ;;                      # more dancers, same frames
     prev16) set -- d16 --previous-pose ;;      # and the previous pose
     prev64) set -- d64 --previous-pose ;;
-    ref16) set -- d16 --reference-frame --static-background 0 ;;  # the first frame as a source of pixels
+    ref16) set -- d16 --reference-frame --static-background 0 --reference-warp=false ;;  # the first frame as a source of pixels
     bf16) set -- d16 --precision bf16 ;;       # the preset, forward under bf16 autocast
     ema16) set -- d16 --ema 0.999 ;;           # validation and export see the weights' average
     ema16x99) set -- d16 --ema 0.99 ;;
     warm16) set -- d16 --lr-warmup 150 ;;      # the learning rate ramps up over the first epoch
     colour16) set -- d16 --lr-warmup 150 --colour-augment ;;  # and clips in permuted colours
     rwarp16) set -- d16 --reference-warp ;;   # the first frame warped, gated in near the dancer
-    static[0-9]*) name=${run%@*}; set -- d16 --static-background "${name#static}" ;;  # the fixed camera's rule, radius N
+    static[0-9]*) name=${run%@*}; set -- d16 --static-background "${name#static}" --reference-warp=false ;;  # the fixed camera's rule, radius N
     *) echo "unknown run '$run': seed16 seed64 prev16 prev64 ref16 bf16 ema16 ema16x99 warm16 colour16 staticN rwarp16" >&2; exit 2 ;;
   esac
   dir=$OUT/$run

@@ -14,7 +14,9 @@
 namespace foresight {
 namespace {
 
-std::uintptr_t address(const at::Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()); }
+std::uintptr_t address(const at::Tensor& t) {
+  return reinterpret_cast<std::uintptr_t>(t.data_ptr());
+}
 
 // The "VmFlags" of the mapping that holds `p` in /proc/self/smaps ("hg": advised huge pages).
 std::string mapping_flags(std::uintptr_t p) {

@@ -75,6 +75,7 @@ TEST(PoseTraining, AFewIterationsWriteARunThatLoadsBack) {
   EXPECT_EQ(model.config().f_dim, 8);
   EXPECT_EQ(model.config().decoder, DecoderHead::kFlow);  // the tiny preset's, back from the file
   EXPECT_EQ(model.config().static_background, 2);
+  EXPECT_TRUE(model.config().reference_warp);
   EXPECT_EQ(ckpt.config.video_len, 4);
   // The CSV holds one row per predicted frame (1..T-1) plus the header.
   const std::string csv = read_file(run / "samples/psnr_per_frame.csv");
