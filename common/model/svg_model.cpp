@@ -93,7 +93,8 @@ struct Builder {
     return m;
   }
 
-  // Embed + stacked LSTM cells (lstm_cells.torchscript); weights of all layers stacked along dim 0.
+  // Embed + stacked LSTM cells (linear, lstm_cells.torchscript); weights of all layers stacked
+  // along dim 0.
   void lstm_core(Module& m, int64_t in, int64_t hidden, int64_t layers) {
     m.register_parameter("embed_weight", uniform_init({hidden, in}, in), false);
     m.register_parameter("embed_bias", uniform_init({hidden}, in), false);
@@ -102,6 +103,7 @@ struct Builder {
     m.register_parameter("b_ih", uniform_init({layers, 4 * hidden}, hidden), false);
     m.register_parameter("b_hh", uniform_init({layers, 4 * hidden}, hidden), false);
     m.register_attribute("n_layers", c10::IntType::get(), layers);
+    m.define(model_script("linear"));
     m.define(model_script("lstm_cells"));
   }
 

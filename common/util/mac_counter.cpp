@@ -14,7 +14,19 @@ namespace {
 thread_local int64_t t_macs = 0;
 thread_local int t_depth = 0;  // counted operators entered and not yet left
 
-enum class Op { kOther, kConv, kConvTranspose, kLinear, kMm, kBmm, kAddmm, kMatmul, kLstmCell };
+enum class Op {
+  kOther,
+  kConv,
+  kConvTranspose,
+  kLinear,
+  kMm,
+  kBmm,
+  kAddmm,
+  kMatmul,
+  kMv,
+  kAddmv,
+  kLstmCell
+};
 
 // The operators counted and how many arguments their schemas have.
 struct Counted {
@@ -28,6 +40,7 @@ constexpr Counted kCounted[] = {
     {"aten::linear", Op::kLinear, 3}, {"aten::mm", Op::kMm, 2},
     {"aten::bmm", Op::kBmm, 2},       {"aten::addmm", Op::kAddmm, 5},
     {"aten::matmul", Op::kMatmul, 2}, {"aten::lstm_cell", Op::kLstmCell, 6},
+    {"aten::mv", Op::kMv, 2},         {"aten::addmv", Op::kAddmv, 5},
 };
 
 const Counted* classify(const char* name) {
@@ -45,10 +58,6 @@ int64_t product(c10::IntArrayRef sizes, size_t from, size_t to) {
 
 const at::Tensor* tensor_at(c10::ArrayRef<const c10::IValue> in, size_t i) {
   return i < in.size() && in[i].isTensor() ? &in[i].toTensor() : nullptr;
-}
-
-int64_t int_at(c10::ArrayRef<const c10::IValue> in, size_t i, int64_t fallback) {
-  return i < in.size() && in[i].isInt() ? in[i].toInt() : fallback;
 }
 
 // Each output element of a convolution is a dot product over (C_in / groups) * prod(kernel)
@@ -102,6 +111,14 @@ int64_t macs_of(Op op, c10::ArrayRef<const c10::IValue> in) {
     case Op::kAddmm: {  // addmm(bias, a [n, k], b [k, m])
       const at::Tensor *a = tensor_at(in, 1), *b = tensor_at(in, 2);
       return a && b && b->dim() == 2 ? a->numel() * b->size(1) : 0;
+    }
+    case Op::kMv: {  // mv(matrix [n, k], vector [k])
+      const at::Tensor* m = tensor_at(in, 0);
+      return m ? m->numel() : 0;
+    }
+    case Op::kAddmv: {  // addmv(bias, matrix [n, k], vector [k])
+      const at::Tensor* m = tensor_at(in, 1);
+      return m ? m->numel() : 0;
     }
     case Op::kLstmCell: {  // lstm_cell(input [B, in], hx, w_ih [4h, in], w_hh [4h, h], ...)
       const at::Tensor *x = tensor_at(in, 0), *w_ih = tensor_at(in, 2), *w_hh = tensor_at(in, 3);

@@ -43,6 +43,9 @@ TEST(MacCounter, LinearLayersAndLstmCellsAreCountedOnceThoughTheyCallMatrixProdu
   // linear dispatches addmm (or matmul) inside: still 5 * 10 * 20.
   EXPECT_EQ(count_macs([&] { at::linear(x, at::rand({20, 10}), at::rand({20})); }), 5 * 10 * 20);
   EXPECT_EQ(count_macs([&] { at::mm(x, at::rand({10, 3})); }), 5 * 10 * 3);
+  // Matrix-vector products (the recurrent layers at batch 1): one per matrix element.
+  EXPECT_EQ(count_macs([&] { at::mv(at::rand({20, 10}), x[0]); }), 20 * 10);
+  EXPECT_EQ(count_macs([&] { at::addmv(at::rand({20}), at::rand({20, 10}), x[0]); }), 20 * 10);
   auto h = at::zeros({5, 4}), c = at::zeros({5, 4});
   EXPECT_EQ(count_macs([&] {
               at::lstm_cell(x, {h, c}, at::rand({16, 10}), at::rand({16, 4}), at::rand({16}),

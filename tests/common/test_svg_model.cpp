@@ -316,6 +316,39 @@ TEST(SvgModel, StepObservesAndRollsOut) {
   EXPECT_TRUE(at::allclose(s1b[0], s1c[0]));
 }
 
+// At batch 1 the recurrent layers take matrix-vector products (linear.torchscript,
+// lstm_cells.torchscript's cell_one_row); a batch of two runs torch.linear and torch.lstm_cell.
+// The same sequence in row 0 of both must give the same predictions and states.
+TEST(SvgModel, AtBatchOneTheRecurrentLayersMatchTheBatchedPath) {
+  at::manual_seed(0);
+  auto model = SvgModel::create(small_config(true));
+  model.train(false);
+  at::NoGradGuard no_grad;
+  auto x = at::rand({3, 2, 3, 64, 64});
+  auto conds = at::rand({3, 2, 7});
+  auto noise = at::randn({4, 2, 4});
+  auto run = [&](int64_t batch) {
+    auto rows = [&](const at::Tensor& t) { return t.narrow(1, 0, batch).contiguous(); };
+    auto state = model.init_state(batch);
+    at::Tensor preds;
+    for (int64_t t = 0; t < 3; ++t) {
+      std::tie(preds, state) = model.step(rows(x)[t], rows(conds)[t], rows(conds).narrow(0, t, 1),
+                                          state, t == 0, rows(noise).narrow(0, 0, 2));
+    }
+    return std::make_pair(preds, state);
+  };
+  auto [p1, s1] = run(1);
+  auto [p2, s2] = run(2);
+  EXPECT_TRUE(at::allclose(p1, p2.narrow(1, 0, 1), 1e-5, 1e-5));
+  ASSERT_EQ(s1.size(), s2.size());
+  for (size_t i = 0; i < s1.size(); ++i) {
+    const int64_t batch_dim = s1[i].dim() == 3 ? 1 : 0;  // [layers, B, hidden] or [B, g]
+    EXPECT_TRUE(at::allclose(s1[i], s2[i].narrow(batch_dim, 0, 1), 1e-5, 1e-5)) << "state " << i;
+  }
+  // The recurrent state moved: the comparison is not between zeros.
+  EXPECT_GT(s1[0].abs().sum().item<float>(), 0.0f);
+}
+
 // The edge's CPU packing (conv_packing.torchscript): every convolution, transposed ones and
 // folded BatchNorm included, predicts what the plain layers predict, and only in eval mode.
 TEST(SvgModel, PreparingForTheCpuPacksEveryConvolutionAndPredictsTheSame) {
