@@ -136,7 +136,7 @@ def compare_pose(args):
                                         script="eager_pose.py")["step_p50_ms"])
         rows["cpp_train"].append(
             gbench(training, "BM_PoseTrainIteration/0", args.threads)[0]["sequences_per_s"])
-        rows["eager_train"].append(eager(model, args.threads, "--train", "2",
+        rows["eager_train"].append(eager(model, args.threads, "--train", "4",
                                          script="eager_pose.py")["train_seq_per_s"])
         print(json.dumps({"pose round": r + 1, **{k: v[-1] for k, v in rows.items()}}),
               flush=True)
