@@ -54,14 +54,19 @@ void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64
 }
 
 torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim, int64_t latent_dim,
+                                      int64_t shift_dim,
                                       const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
   const bool active = head == DecoderHead::kAction;
-  if (latent_dim < 0 || (latent_dim > 0 && !active)) {
+  if (latent_dim < 0 || shift_dim < 0 || ((latent_dim > 0 || shift_dim > 0) && !active)) {
     throw std::invalid_argument("a latent displacement needs the action head");
+  }
+  if (latent_dim > 0 && shift_dim > 0) {
+    throw std::invalid_argument("the displacement reads the encoding or the sample, not both");
   }
   // Distinct class names: the compilation unit holds one class per name and method set.
   const char* name = !active          ? "NoActionLayer"
                      : latent_dim > 0 ? "LatentActionLayer"
+                     : shift_dim > 0  ? "ShiftActionLayer"
                                       : "ActionLayer";
   torch::jit::Module m = make_script_module(cu, name);
   if (!active) {
@@ -71,10 +76,19 @@ torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim, int64_
   m.register_parameter("weight", at::zeros({2, 2 * cond_dim}), false);
   m.register_parameter("bias", at::zeros({2}), false);
   if (latent_dim > 0) m.register_parameter("latent_weight", at::zeros({2, latent_dim}), false);
+  if (shift_dim > 0) {
+    at::Tensor w = at::zeros({2, shift_dim});
+    // A pixel per unit of z's first two dimensions (one where z_dim is 1): with weights at 0 the
+    // posterior's mean would get no gradient, and the term would never start.
+    for (int64_t i = 0; i < std::min<int64_t>(2, shift_dim); ++i) w[i][i] = 1.0 / kActionGain;
+    m.register_parameter("latent_weight", w, false);
+  }
   m.register_attribute("n_layers", c10::IntType::get(), int64_t{kActionLayers});
   m.register_attribute("gain", c10::FloatType::get(), kActionGain);
-  m.define(model_script("action_layer") +
-           model_script(latent_dim > 0 ? "action_displacement_latent" : "action_displacement"));
+  const char* displacement = latent_dim > 0  ? "action_displacement_latent"
+                             : shift_dim > 0 ? "action_displacement_shift"
+                                             : "action_displacement";
+  m.define(model_script("action_layer") + model_script(displacement));
   return m;
 }
 

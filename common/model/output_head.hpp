@@ -61,11 +61,15 @@ torch::jit::Module build_output_head(DecoderHead head,
 void init_head_layer(DecoderHead head, at::Tensor weight, at::Tensor bias, int64_t out_axis);
 
 // The action layer (action_layer.torchscript) for `action`, a pass-through for every other head
-// (no weights, so files written before it load): forward(frame, g, x_base, cond, cond_base, h) ->
-// frame. Its displacement weights start at 0: an untrained layer does not move anything.
+// (no weights, so files written before it load): forward(frame, g, x_base, cond, cond_base, h, z)
+// -> frame. Its displacement weights start at 0: an untrained layer does not move anything.
 // latent_dim > 0 (`action` only) adds a displacement linear in h, the predicted encoding of that
-// size (action_displacement_latent.torchscript); 0 keeps the conditions' alone, as before.
+// size (action_displacement_latent.torchscript); shift_dim > 0 one linear in z, the latent sample
+// of that size, starting at a pixel per unit on its first two dimensions
+// (action_displacement_shift.torchscript). At most one of them; 0 and 0 keep the conditions'
+// alone, as before.
 torch::jit::Module build_action_layer(DecoderHead head, int64_t cond_dim, int64_t latent_dim,
+                                      int64_t shift_dim,
                                       const std::shared_ptr<torch::jit::CompilationUnit>& cu);
 
 }  // namespace foresight

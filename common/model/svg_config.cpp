@@ -33,6 +33,9 @@ void SvgConfig::validate() const {
           "action needs conditions (cond_dim > 0)");
   require(!latent_motion || decoder == DecoderHead::kAction, "latent_motion",
           "needs the action decoder head");
+  require(!latent_shift || decoder == DecoderHead::kAction, "latent_shift",
+          "needs the action decoder head");
+  require(!(latent_shift && latent_motion), "latent_shift", "excludes latent_motion");
 }
 
 // One field per line: clang-format does not settle on a layout for X-macro lists.
@@ -51,6 +54,7 @@ void SvgConfig::validate() const {
   X(learned_prior)                                                                                 \
   X(last_frame_skip)                                                                               \
   X(latent_motion)                                                                                 \
+  X(latent_shift)                                                                                  \
   X(n_past)                                                                                        \
   X(logvar_min)                                                                                    \
   X(logvar_max)                                                                                    \

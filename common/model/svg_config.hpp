@@ -30,6 +30,10 @@ struct SvgConfig {
   // sample), not only the conditions: for robots that do not go exactly where they are told.
   // Needs the action head; false in files written before it.
   bool latent_motion = false;
+  // The displacement reads the latent sample itself instead (action_displacement_shift): nothing
+  // between a sample and the move. Needs the action head, excludes latent_motion; false in files
+  // written before it.
+  bool latent_shift = false;
   // The predictor sees (condition - cond_mean) / cond_std: raw actions are centimetres per frame,
   // ~100x smaller than the encodings beside them, and went unused (docs/results.md). Measured on
   // the training split by the trainer; empty (no scaling) in files written before.

@@ -148,7 +148,8 @@ torch::jit::Module build_svg_module(const SvgConfig& c) {
   m.register_module("dec", b.decoder(c));
   m.register_module("head", build_output_head(c.decoder, b.cu));
   m.register_module("mover",
-                    build_action_layer(c.decoder, c.cond_dim, c.latent_motion ? c.g_dim : 0, b.cu));
+                    build_action_layer(c.decoder, c.cond_dim, c.latent_motion ? c.g_dim : 0,
+                                       c.latent_shift ? c.z_dim : 0, b.cu));
   m.register_module(
       "pred", b.lstm(c.g_dim + c.z_dim + c.cond_dim, c.g_dim, c.rnn_size, c.predictor_layers));
   m.register_module("post", b.gaussian_lstm(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, c));
@@ -184,8 +185,10 @@ std::pair<at::Tensor, std::vector<at::Tensor>> SvgModel::encode(const at::Tensor
 
 at::Tensor SvgModel::decode(const at::Tensor& h, const std::vector<at::Tensor>& skips,
                             const at::Tensor& x_base, const at::Tensor& cond,
-                            const at::Tensor& cond_base) {
-  return module_.get_method("decode")(to_ivalues({h, to_list(skips), x_base, cond, cond_base}))
+                            const at::Tensor& cond_base, const at::Tensor& z) {
+  at::Tensor sample = z.defined() ? z : at::zeros({h.size(0), config_.z_dim}, h.options());
+  return module_
+      .get_method("decode")(to_ivalues({h, to_list(skips), x_base, cond, cond_base, sample}))
       .toTensor();
 }
 

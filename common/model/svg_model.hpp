@@ -36,10 +36,12 @@ class SvgModel {
   std::pair<at::Tensor, std::vector<at::Tensor>> encode(const at::Tensor& x);
   // x_base [B, 3, H, W]: the frame the skips come from, which the composite and flow heads keep
   // or warp (the plain head ignores it); cond [B, C] the condition that led to the predicted
-  // frame, cond_base x_base's own condition row (both used by the action head only); see
-  // svg.torchscript.
+  // frame, cond_base x_base's own condition row (both used by the action head only); z [B, z_dim]
+  // the latent sample h was predicted with (read by latent_shift only; undefined: zeros, the
+  // fixed prior's mean); see svg.torchscript.
   at::Tensor decode(const at::Tensor& h, const std::vector<at::Tensor>& skips,
-                    const at::Tensor& x_base, const at::Tensor& cond, const at::Tensor& cond_base);
+                    const at::Tensor& x_base, const at::Tensor& cond, const at::Tensor& cond_base,
+                    const at::Tensor& z = {});
   // (mu, logvar, state')
   std::tuple<at::Tensor, at::Tensor, State> posterior(const at::Tensor& h_target, const State& s);
   std::tuple<at::Tensor, at::Tensor, State> prior(const at::Tensor& h_prev, const State& s);

@@ -193,6 +193,53 @@ TEST(SvgModel, LatentMotionMovesTheBaseByAnAmountLinearInTheEncoding) {
   EXPECT_THROW(latent_cfg.validate(), std::invalid_argument);
 }
 
+// With latent shift the displacement reads the latent sample z: a pixel per unit of z[0] (right)
+// and z[1] (down) from the start, so prior samples move the gripper before any training, and the
+// posterior's mean gets a gradient from the frame it moves.
+TEST(SvgModel, LatentShiftMovesTheBaseAPixelPerUnitOfTheSample) {
+  at::NoGradGuard no_grad;
+  SvgConfig cfg = small_config(false, DecoderHead::kAction);
+  cfg.latent_shift = true;
+  at::manual_seed(0);
+  auto model = SvgModel::create(cfg);
+  model.train(false);
+  auto layer = model.module().attr("mover").toModule();
+  auto lw = layer.attr("latent_weight").toTensor();
+  ASSERT_EQ(lw.sizes(), (std::vector<int64_t>{2, cfg.z_dim}));
+  EXPECT_FLOAT_EQ(lw[0][0].item<float>() * kActionGain, 1.0f);
+  EXPECT_FLOAT_EQ(lw[1][1].item<float>() * kActionGain, 1.0f);
+  EXPECT_EQ(lw.abs().sum().item<float>() * kActionGain, 2.0f);
+
+  // Only the gripper's layer, covering everything; the conditions' displacement at 0.
+  at::Tensor bias = output_is_the_last_bias(model);
+  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
+  bias[7 + kActionLayers - 1].fill_(100.0);
+  auto x_base = at::rand({1, 3, 64, 64});
+  auto [h, skips] = model.encode(x_base);
+  auto cond = at::randn({1, 7}), cond_base = at::randn({1, 7});
+  auto z = at::zeros({1, cfg.z_dim});
+  z[0][0] = 2.0;
+  z[0][1] = 1.0;
+  z[0][2] = 5.0;  // beyond the first two dimensions: no move
+  auto y = model.decode(h, skips, x_base, cond, cond_base, z);
+  // y[r][c] = x_base[r - 1][c - 2] away from the borders.
+  auto inner = y.slice(2, 1, 64).slice(3, 2, 64);
+  auto moved = x_base.slice(2, 0, 63).slice(3, 0, 62);
+  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  auto still = model.decode(h, skips, x_base, cond, cond_base, at::zeros_like(z));
+  EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
+
+  nlohmann::json j = cfg;
+  EXPECT_TRUE(j.get<SvgConfig>().latent_shift);
+  j.erase("latent_shift");  // files written before it
+  EXPECT_FALSE(j.get<SvgConfig>().latent_shift);
+  cfg.latent_motion = true;
+  EXPECT_THROW(cfg.validate(), std::invalid_argument);
+  cfg.latent_motion = false;
+  cfg.decoder = DecoderHead::kFlow;
+  EXPECT_THROW(cfg.validate(), std::invalid_argument);
+}
+
 TEST(SvgConfig, TheActionHeadNeedsConditions) {
   SvgConfig c = small_config(false, DecoderHead::kAction);
   c.cond_dim = 0;

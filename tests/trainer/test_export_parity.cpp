@@ -49,8 +49,11 @@ std::pair<at::Tensor, std::vector<at::Tensor>> unpack(const c10::IValue& v) {
   return {t->elements()[0].toTensor(), t->elements()[1].toTensorVector()};
 }
 
-// (learned prior, output head, latent motion)
-class ExportParity : public ::testing::TestWithParam<std::tuple<bool, DecoderHead, bool>> {};
+// What the action layer's displacement reads beside the conditions.
+enum class Latent { kNone, kEncoding, kSample };
+
+// (learned prior, output head, latent displacement)
+class ExportParity : public ::testing::TestWithParam<std::tuple<bool, DecoderHead, Latent>> {};
 
 TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   at::manual_seed(11);
@@ -62,7 +65,8 @@ TEST_P(ExportParity, LiteAndFullRuntimesMatchTheTrainerWithin1e5) {
   const bool learned = std::get<0>(GetParam());
   c.learned_prior = learned;
   c.decoder = std::get<1>(GetParam());
-  c.latent_motion = std::get<2>(GetParam());
+  c.latent_motion = std::get<2>(GetParam()) == Latent::kEncoding;
+  c.latent_shift = std::get<2>(GetParam()) == Latent::kSample;
   c.cond_mean = {0.01, -0.02, 0.0, 1.0, 0.1, -0.1, 0.03};  // the exported scaling travels too
   c.cond_std = {0.02, 0.02, 0.01, 1.0, 0.1, 0.1, 0.02};
   SvgModel model = SvgModel::create(c);
@@ -131,15 +135,20 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(false, true),
                        ::testing::Values(DecoderHead::kPlain, DecoderHead::kComposite,
                                          DecoderHead::kFlow, DecoderHead::kAction),
-                       ::testing::Values(false)),
+                       ::testing::Values(Latent::kNone)),
     [](const auto& info) {
       return std::string(std::get<0>(info.param) ? "Learned" : "Fixed") + "_" +
              to_string(std::get<1>(info.param));
     });
 
-INSTANTIATE_TEST_SUITE_P(LatentMotion, ExportParity,
-                         ::testing::Values(std::make_tuple(true, DecoderHead::kAction, true)),
-                         [](const auto&) { return std::string("Learned_action_latent"); });
+INSTANTIATE_TEST_SUITE_P(
+    LatentMotion, ExportParity,
+    ::testing::Values(std::make_tuple(true, DecoderHead::kAction, Latent::kEncoding),
+                      std::make_tuple(true, DecoderHead::kAction, Latent::kSample)),
+    [](const auto& info) {
+      return std::string(std::get<2>(info.param) == Latent::kEncoding ? "Learned_action_latent"
+                                                                      : "Learned_action_shift");
+    });
 
 TEST(Export, RejectsAnUnknownExtension) {
   at::manual_seed(1);

@@ -47,17 +47,15 @@ SvgLoss step_by_step_loss(SvgModel& m, const at::Tensor& x, const at::Tensor& co
     auto [h_pred, s3] = m.predict_step(h_in, z, cond[i - 1], s2);
     state = s3;
     kld = kld + kl_gaussian(mu, logvar, mu_p, logvar_p);
-    x_pred = m.decode(h_pred, skips, x_base, cond[i - 1], cond[base]);
+    x_pred = m.decode(h_pred, skips, x_base, cond[i - 1], cond[base], z);
     mse_sum = mse_sum + mse(x_pred, x[i]);
   }
   return {mse_sum + beta * kld, mse_sum, kld};
 }
 
-class SvgObjective : public ::testing::TestWithParam<DecoderHead> {};
-
-TEST_P(SvgObjective, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
+void expect_batched_equals_step_by_step(const SvgConfig& c) {
   at::manual_seed(0);
-  SvgModel model = SvgModel::create(toy_config(GetParam()));
+  SvgModel model = SvgModel::create(c);
   testing::move_action_layer(model);
   model.train(false);  // BatchNorm on running statistics: batching must not change the numbers
   at::Tensor x = at::rand({5, 2, 3, 64, 64}), cond = at::rand({5, 2, 7});
@@ -84,6 +82,20 @@ TEST_P(SvgObjective, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
     ++compared;
   }
   EXPECT_GT(compared, 10);
+}
+
+class SvgObjective : public ::testing::TestWithParam<DecoderHead> {};
+
+TEST_P(SvgObjective, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
+  expect_batched_equals_step_by_step(toy_config(GetParam()));
+}
+
+// The displacement that reads the latent sample (latent_shift): the batched path hands every
+// step's own sample to the one decoder call.
+TEST(SvgObjectiveLatentShift, BatchedTeacherForcedPathEqualsTheStepByStepLoss) {
+  SvgConfig c = toy_config(DecoderHead::kAction);
+  c.latent_shift = true;
+  expect_batched_equals_step_by_step(c);
 }
 
 TEST_P(SvgObjective, WithoutTeacherForcingThePredictionsAreFedBack) {

@@ -81,6 +81,7 @@ struct TrainConfig {
   bool last_frame_skip = false;
   DecoderHead decoder = DecoderHead::kAction;  // the action head is for svg only
   bool latent_motion = false;        // svg, action head: the displacement also reads the latent
+  bool latent_shift = false;         // svg, action head: ... reads the latent sample itself
   bool normalize_conditions = true;  // svg: standardise actions/positions (train split statistics)
   // Pose model (--model pose): feature widths, frame size, clip lengths, rollout noise.
   int f_dim = 128, l_dim = 32, n_dim = 12, d_out = 192;

@@ -41,7 +41,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
   State state = model.init_state(B);
   at::Tensor kld = at::zeros({}, opts), kld_loss = at::zeros({}, opts);
   const bool all_forced = teacher_forced.all().item<bool>();
-  std::vector<at::Tensor> h_preds;
+  std::vector<at::Tensor> h_preds, zs;
   at::Tensor mse_sum = at::zeros({}, opts);
   at::Tensor forced_mask = teacher_forced.to(x.device()).view({B, 1, 1, 1});
 
@@ -82,6 +82,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     }
     if (all_forced) {
       h_preds.push_back(h_pred);
+      zs.push_back(z);
       continue;
     }
     if (cfg.last_frame_skip || i - 1 < n_past) {
@@ -89,7 +90,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
       base = x_in;
       base_cond = cond[i - 1];
     }
-    x_prev_pred = model.decode(h_pred, skip, base, cond[i - 1], base_cond);
+    x_prev_pred = model.decode(h_pred, skip, base, cond[i - 1], base_cond, z);
     mse_sum = mse_sum + mse(x_prev_pred, x[i]);
   }
   if (all_forced) {
@@ -102,7 +103,7 @@ SvgLoss svg_loss(SvgModel& model, const at::Tensor& x, const at::Tensor& cond,
     at::Tensor preds =
         model.decode(at::stack(h_preds).flatten(0, 1), select_skips(skips_all, T, B, idx_t),
                      x.index_select(0, idx_t).flatten(0, 1), cond.narrow(0, 0, T - 1).flatten(0, 1),
-                     cond.index_select(0, idx_t).flatten(0, 1));
+                     cond.index_select(0, idx_t).flatten(0, 1), at::stack(zs).flatten(0, 1));
     at::Tensor target = x.narrow(0, 1, T - 1).flatten(0, 1);
     // Sum over frames of the per-frame mean: the per-frame means are equal-sized, so this is the
     // overall mean times the number of frames.
