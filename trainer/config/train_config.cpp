@@ -10,102 +10,102 @@ namespace foresight {
 
 // One list of fields drives JSON, flags and preset overrides so they cannot drift apart.
 // X(field, "--flag", "help")
-#define FORESIGHT_TRAIN_FIELDS(X)                                                                  \
-  X(data, "--data", "Dataset root (ROOT/{train,validate,test}/...)")                               \
-  X(out, "--out", "Run directory (checkpoints, config.json, metrics.csv, plots)")                  \
-  X(model, "--model", "svg | pose (the pose-conditioned CVAE)")                                    \
-  X(preset, "--preset", "tiny | paper (of --model); every value below overrides it")               \
-  X(device, "--device", "auto | cpu | cuda")                                                       \
-  X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                               \
-  X(precision, "--precision",                                                                      \
-    "fp32 | bf16 (the forward pass under autocast in bfloat16: convolutions, matmuls and LSTM "    \
-    "cells; weights, optimiser and validation stay float32; ~2x at the paper size on CPUs with "   \
-    "AVX512-BF16: docs/training.md)")                                                              \
-  X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                              \
-  X(workers, "--workers", "Data-loading threads")                                                  \
-  X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")        \
-  X(epochs, "--epochs", "Epochs")                                                                  \
-  X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                             \
-  X(batch_size, "--batch-size",                                                                    \
-    "Sequences per optimiser step (data parallel: split evenly across the ranks)")                 \
-  X(n_past, "--n-past", "Conditioning frames")                                                     \
-  X(n_future, "--n-future", "Predicted frames during training")                                    \
-  X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                       \
-  X(val_sequences, "--val-sequences", "Validation sequences per epoch (0: all)")                   \
-  X(prior, "--prior", "fixed (SVG-FP) | learned (SVG-LP)")                                         \
-  X(width, "--width", "Multiplier of the VGG widths 64/128/256/512")                               \
-  X(g_dim, "--g-dim", "Encoder output size")                                                       \
-  X(z_dim, "--z-dim", "Latent size per step")                                                      \
-  X(rnn_size, "--rnn-size", "LSTM hidden size")                                                    \
-  X(predictor_layers, "--predictor-layers", "Frame predictor LSTM layers")                         \
-  X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                               \
-  X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                   \
-  X(last_frame_skip, "--last-frame-skip",                                                          \
-    "Skips from the last frame instead of the last conditioning frame")                            \
-  X(decoder, "--decoder",                                                                          \
-    "Output head: plain (sigmoid RGB, the SVG reference) | composite (RGB through a mask over "    \
-    "the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep "   \
-    "the base, paint, or warp the base by a predicted flow) | action (svg, the default: flow, "    \
-    "and layers of the base moved by the displacement the actions give)")                          \
-  X(latent_motion, "--latent-motion",                                                              \
-    "svg, action head: the layers' displacement also reads the latent sample (for robots that "    \
-    "miss their commanded moves; docs/training.md)")                                               \
-  X(latent_shift, "--latent-shift",                                                                \
-    "svg, action head: the layers' displacement reads the latent sample itself, a pixel per unit " \
-    "at the start (docs/training.md)")                                                             \
-  X(normalize_conditions, "--normalize-conditions",                                                \
-    "Standardise actions and positions with the train split's mean and std "                       \
-    "(--normalize-conditions=false: raw, as the SVG reference)")                                   \
-  X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                            \
-  X(l_dim, "--l-dim", "pose: label encoder features (L)")                                          \
-  X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                       \
-  X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                     \
-  X(previous_pose, "--previous-pose",                                                              \
-    "pose: condition on the previous frame's pose image too (default: only the next one, as "      \
-    "the seed)")                                                                                   \
-  X(reference_frame, "--reference-frame",                                                          \
-    "pose: a gate per pixel lays the rollout's first frame over the prediction (the still "        \
-    "background stays sharp over a long rollout)")                                                 \
-  X(static_background, "--static-background",                                                      \
-    "pose, a fixed camera: wherever the pose images put the dancer neither now nor in the "        \
-    "rollout's first frame (further than R pixels), predict that frame's pixel (0: off)")          \
-  X(reference_warp, "--reference-warp",                                                            \
-    "pose, with --static-background: near the dancer, a gate per pixel lays the rollout's first "  \
-    "frame, warped to the pose predicted, over the prediction")                                    \
-  X(colour_augment, "--colour-augment",                                                            \
-    "pose: each training clip's RGB channels in a random order (the dancer's colours must come "   \
-    "from the previous frame, not from memory of the training dancers)")                           \
-  X(frame_height, "--frame-height", "pose: frame and pose image height")                           \
-  X(frame_width, "--frame-width", "pose: frame and pose image width")                              \
-  X(video_len, "--video-len", "pose: frames per training clip")                                    \
-  X(val_len, "--val-len", "pose: frames of the validation rollout")                                \
-  X(noise_scale, "--noise-scale", "pose: latent noise scale of the validation rollout")            \
-  X(beta, "--beta", "KL weight")                                                                   \
-  X(free_bits, "--free-bits", "KL floor per latent dim and frame in nats (free bits; 0: off)")     \
-  X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                       \
-  X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                   \
-  X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")               \
-  X(lr, "--lr", "Adam learning rate")                                                              \
-  X(beta1, "--beta1", "Adam beta1")                                                                \
-  X(lr_schedule, "--lr-schedule", "none | cosine")                                                 \
-  X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                              \
-  X(lr_warmup, "--lr-warmup",                                                                      \
-    "Iterations of a linear learning-rate warm-up from lr / N to the schedule's rate (0: off)")    \
-  X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                                 \
-  X(ema, "--ema",                                                                                  \
-    "Decay of an exponential moving average of the weights, the model that validation, "           \
-    "checkpoints and export see (0: off; docs/training.md)")                                       \
-  X(tfr, "--tfr", "Initial teacher-forcing ratio")                                                 \
-  X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")      \
-  X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")                \
-  X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")                          \
-  X(batchnorm, "--batchnorm",                                                                      \
-    "batch (BatchNorm normalises with each batch's statistics; per rank when data parallel) | "    \
-    "frozen (running statistics, not updated: independent of the batch and rank split)")           \
-  X(dist_backend, "--dist-backend",                                                                \
-    "Data parallel (torchrun/srun): auto (NCCL on CUDA when built with it, else Gloo) | gloo | "   \
-    "nccl")                                                                                        \
-  X(dist_timeout, "--dist-timeout",                                                                \
+#define FORESIGHT_TRAIN_FIELDS(X)                                                                 \
+  X(data, "--data", "Dataset root (ROOT/{train,validate,test}/...)")                              \
+  X(out, "--out", "Run directory (checkpoints, config.json, metrics.csv, plots)")                 \
+  X(model, "--model", "svg | pose (the pose-conditioned CVAE)")                                   \
+  X(preset, "--preset", "tiny | paper (of --model); every value below overrides it")              \
+  X(device, "--device", "auto | cpu | cuda")                                                      \
+  X(threads, "--threads", "CPU threads for LibTorch (0: all cores)")                              \
+  X(precision, "--precision",                                                                     \
+    "fp32 | bf16 (the forward pass under autocast in bfloat16: convolutions, matmuls and LSTM "   \
+    "cells; weights, optimiser and validation stay float32; ~2x at the paper size on CPUs with "  \
+    "AVX512-BF16: docs/training.md)")                                                             \
+  X(seed, "--seed", "Random seed (weights, shuffling, latent noise)")                             \
+  X(workers, "--workers", "Data-loading threads")                                                 \
+  X(skip_bad, "--skip-bad", "Skip unreadable sequences with a warning instead of stopping")       \
+  X(epochs, "--epochs", "Epochs")                                                                 \
+  X(iters_per_epoch, "--iters-per-epoch", "Optimiser steps per epoch")                            \
+  X(batch_size, "--batch-size",                                                                   \
+    "Sequences per optimiser step (data parallel: split evenly across the ranks)")                \
+  X(n_past, "--n-past", "Conditioning frames")                                                    \
+  X(n_future, "--n-future", "Predicted frames during training")                                   \
+  X(n_eval, "--n-eval", "Frames per validation window (n_past + predicted)")                      \
+  X(val_sequences, "--val-sequences", "Validation sequences per epoch (0: all)")                  \
+  X(prior, "--prior", "fixed (SVG-FP) | learned (SVG-LP)")                                        \
+  X(width, "--width", "Multiplier of the VGG widths 64/128/256/512")                              \
+  X(g_dim, "--g-dim", "Encoder output size")                                                      \
+  X(z_dim, "--z-dim", "Latent size per step")                                                     \
+  X(rnn_size, "--rnn-size", "LSTM hidden size")                                                   \
+  X(predictor_layers, "--predictor-layers", "Frame predictor LSTM layers")                        \
+  X(posterior_layers, "--posterior-layers", "Posterior LSTM layers")                              \
+  X(prior_layers, "--prior-layers", "Learned prior LSTM layers")                                  \
+  X(last_frame_skip, "--last-frame-skip",                                                         \
+    "Skips from the last frame instead of the last conditioning frame")                           \
+  X(decoder, "--decoder",                                                                         \
+    "Output head: plain (sigmoid RGB, the SVG reference) | composite (RGB through a mask over "   \
+    "the base frame: svg the last observed one, pose the previous one) | flow (per pixel: keep "  \
+    "the base, paint, or warp the base by a predicted flow) | action (svg, the default: flow, "   \
+    "and layers of the base moved by the displacement the actions give)")                         \
+  X(latent_motion, "--latent-motion",                                                             \
+    "svg, action head: the layers' displacement also reads the latent sample (for robots that "   \
+    "miss their commanded moves; docs/training.md)")                                              \
+  X(latent_shift, "--latent-shift",                                                               \
+    "svg, action head: the layers' displacement reads the latent sample itself, a pixel per "     \
+    "unit at the start (docs/training.md)")                                                       \
+  X(normalize_conditions, "--normalize-conditions",                                               \
+    "Standardise actions and positions with the train split's mean and std "                      \
+    "(--normalize-conditions=false: raw, as the SVG reference)")                                  \
+  X(f_dim, "--f-dim", "pose: RGB encoder features (F)")                                           \
+  X(l_dim, "--l-dim", "pose: label encoder features (L)")                                         \
+  X(n_dim, "--n-dim", "pose: latent channels per pixel (N)")                                      \
+  X(d_out, "--d-out", "pose: decoder fusion features (D_out)")                                    \
+  X(previous_pose, "--previous-pose",                                                             \
+    "pose: condition on the previous frame's pose image too (default: only the next one, as "     \
+    "the seed)")                                                                                  \
+  X(reference_frame, "--reference-frame",                                                         \
+    "pose: a gate per pixel lays the rollout's first frame over the prediction (the still "       \
+    "background stays sharp over a long rollout)")                                                \
+  X(static_background, "--static-background",                                                     \
+    "pose, a fixed camera: wherever the pose images put the dancer neither now nor in the "       \
+    "rollout's first frame (further than R pixels), predict that frame's pixel (0: off)")         \
+  X(reference_warp, "--reference-warp",                                                           \
+    "pose, with --static-background: near the dancer, a gate per pixel lays the rollout's first " \
+    "frame, warped to the pose predicted, over the prediction")                                   \
+  X(colour_augment, "--colour-augment",                                                           \
+    "pose: each training clip's RGB channels in a random order (the dancer's colours must come "  \
+    "from the previous frame, not from memory of the training dancers)")                          \
+  X(frame_height, "--frame-height", "pose: frame and pose image height")                          \
+  X(frame_width, "--frame-width", "pose: frame and pose image width")                             \
+  X(video_len, "--video-len", "pose: frames per training clip")                                   \
+  X(val_len, "--val-len", "pose: frames of the validation rollout")                               \
+  X(noise_scale, "--noise-scale", "pose: latent noise scale of the validation rollout")           \
+  X(beta, "--beta", "KL weight")                                                                  \
+  X(free_bits, "--free-bits", "KL floor per latent dim and frame in nats (free bits; 0: off)")    \
+  X(kl_anneal, "--kl-anneal", "none | monotonic | cyclical")                                      \
+  X(kl_cycles, "--kl-cycles", "Cycles of the cyclical schedule")                                  \
+  X(kl_ratio, "--kl-ratio", "Fraction of each cycle spent ramping beta from 0 to 1")              \
+  X(lr, "--lr", "Adam learning rate")                                                             \
+  X(beta1, "--beta1", "Adam beta1")                                                               \
+  X(lr_schedule, "--lr-schedule", "none | cosine")                                                \
+  X(lr_min, "--lr-min", "Final learning rate of the cosine schedule")                             \
+  X(lr_warmup, "--lr-warmup",                                                                     \
+    "Iterations of a linear learning-rate warm-up from lr / N to the schedule's rate (0: off)")   \
+  X(grad_clip, "--grad-clip", "Max global gradient norm (0: off)")                                \
+  X(ema, "--ema",                                                                                 \
+    "Decay of an exponential moving average of the weights, the model that validation, "          \
+    "checkpoints and export see (0: off; docs/training.md)")                                      \
+  X(tfr, "--tfr", "Initial teacher-forcing ratio")                                                \
+  X(tfr_start_decay_epoch, "--tfr-start-decay-epoch", "First epoch of teacher-forcing decay")     \
+  X(tfr_decay_step, "--tfr-decay-step", "Teacher-forcing ratio decrease per epoch")               \
+  X(tfr_lower_bound, "--tfr-lower-bound", "Lowest teacher-forcing ratio")                         \
+  X(batchnorm, "--batchnorm",                                                                     \
+    "batch (BatchNorm normalises with each batch's statistics; per rank when data parallel) | "   \
+    "frozen (running statistics, not updated: independent of the batch and rank split)")          \
+  X(dist_backend, "--dist-backend",                                                               \
+    "Data parallel (torchrun/srun): auto (NCCL on CUDA when built with it, else Gloo) | gloo | "  \
+    "nccl")                                                                                       \
+  X(dist_timeout, "--dist-timeout",                                                               \
     "Data parallel: seconds to wait for the other ranks (joining, each collective)")
 
 SvgConfig TrainConfig::model_config() const {
