@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -82,6 +83,25 @@ at::Tensor output_is_the_last_bias(SvgModel& model) {
   return last.attr("bias").toTensor();
 }
 
+// Sets the action head's masks so that the gripper's layer (fraction 1) alone covers every pixel:
+// the output is the base frame moved by the whole displacement.
+void only_the_gripper_layer(SvgModel& model) {
+  at::Tensor bias = output_is_the_last_bias(model);
+  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
+  bias[7 + kActionLayers - 1].fill_(100.0);
+}
+
+// Largest |y[r][c] - x[r - dy][c - dx]| over the pixels where both exist: how far y is from x
+// moved dy pixels down and dx right.
+float max_shift_error(const at::Tensor& y, const at::Tensor& x, int64_t dy, int64_t dx) {
+  const int64_t h = y.size(2), w = y.size(3);
+  auto inner = y.slice(2, std::max<int64_t>(dy, 0), h + std::min<int64_t>(dy, 0))
+                   .slice(3, std::max<int64_t>(dx, 0), w + std::min<int64_t>(dx, 0));
+  auto moved = x.slice(2, std::max<int64_t>(-dy, 0), h + std::min<int64_t>(-dy, 0))
+                   .slice(3, std::max<int64_t>(-dx, 0), w + std::min<int64_t>(-dx, 0));
+  return (inner - moved).abs().max().item<float>();
+}
+
 // The flow head's warp: a flow of +1 pixel in x samples each pixel's right-hand neighbour.
 TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   at::NoGradGuard no_grad;
@@ -97,10 +117,7 @@ TEST(SvgModel, FlowHeadWarpsThePreviousFrameByThePredictedFlow) {
   auto [h, skips] = model.encode(x_prev);
   auto cond = at::zeros({1, 7});
   auto y = model.decode(h, skips, x_prev, cond, cond);
-  // y[r][c] = x_prev[r - 2][c + 1] away from the borders.
-  auto inner = y.slice(2, 2, 64).slice(3, 0, 63);
-  auto shifted = x_prev.slice(2, 0, 62).slice(3, 1, 64);
-  EXPECT_LT((inner - shifted).abs().max().item<float>(), 1e-5f);
+  EXPECT_LT(max_shift_error(y, x_prev, 2, -1), 1e-5f);  // 2 down, 1 left
 }
 
 // The action layers move the base frame by fractions of a displacement, a linear function of the
@@ -110,9 +127,7 @@ TEST(SvgModel, ActionLayerMovesTheBaseByTheDisplacementTheConditionsGive) {
   at::manual_seed(0);
   auto model = SvgModel::create(small_config(false, DecoderHead::kAction));
   model.train(false);
-  at::Tensor bias = output_is_the_last_bias(model);
-  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
-  bias[7 + kActionLayers - 1].fill_(100.0);  // the gripper's layer (fraction 1) covers everything
+  only_the_gripper_layer(model);
   auto layer = model.module().attr("mover").toModule();
   auto w = layer.attr("weight").toTensor();  // [2, 2 * 7]: (x, y) from [cond, cond_base]
   w[0][0].fill_(3.0 / kActionGain);          // x: 3 pixels per unit of cond[0]...
@@ -125,10 +140,7 @@ TEST(SvgModel, ActionLayerMovesTheBaseByTheDisplacementTheConditionsGive) {
   cond_base[0][0] = 1.0 / 3.0;
   cond[0][1] = 0.5;  // dy = -1 pixel
   auto y = model.decode(h, skips, x_base, cond, cond_base);
-  // y[r][c] = x_base[r + 1][c - 2] away from the borders.
-  auto inner = y.slice(2, 0, 63).slice(3, 2, 64);
-  auto moved = x_base.slice(2, 1, 64).slice(3, 0, 62);
-  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  EXPECT_LT(max_shift_error(y, x_base, -1, 2), 1e-4f);  // 1 up, 2 right
   // The same position at both ends and no action: nothing moves.
   auto still = model.decode(h, skips, x_base, cond_base, cond_base);
   EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
@@ -166,9 +178,7 @@ TEST(SvgModel, LatentMotionMovesTheBaseByAnAmountLinearInTheEncoding) {
 
   // Only the gripper's layer, covering everything, and only h moving it: 2 pixels right per unit
   // of h[0], 1 pixel down per unit of h[1].
-  at::Tensor bias = output_is_the_last_bias(latent);
-  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
-  bias[7 + kActionLayers - 1].fill_(100.0);
+  only_the_gripper_layer(latent);
   layer.attr("weight").toTensor().zero_();
   layer.attr("bias").toTensor().zero_();
   auto lw = layer.attr("latent_weight").toTensor();
@@ -178,10 +188,7 @@ TEST(SvgModel, LatentMotionMovesTheBaseByAnAmountLinearInTheEncoding) {
   h_sample[0][0] = 1.0;
   h_sample[0][1] = 1.0;
   auto y = latent.decode(h_sample, skips, x_base, cond, cond_base);
-  // y[r][c] = x_base[r - 1][c - 2] away from the borders.
-  auto inner = y.slice(2, 1, 64).slice(3, 2, 64);
-  auto moved = x_base.slice(2, 0, 63).slice(3, 0, 62);
-  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  EXPECT_LT(max_shift_error(y, x_base, 1, 2), 1e-4f);  // 1 down, 2 right
   auto still = latent.decode(at::zeros_like(h), skips, x_base, cond, cond_base);
   EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
 
@@ -211,9 +218,7 @@ TEST(SvgModel, LatentShiftMovesTheBaseAPixelPerUnitOfTheSample) {
   EXPECT_EQ(lw.abs().sum().item<float>() * kActionGain, 2.0f);
 
   // Only the gripper's layer, covering everything; the conditions' displacement at 0.
-  at::Tensor bias = output_is_the_last_bias(model);
-  bias.narrow(0, 7, kActionLayers).fill_(-100.0);
-  bias[7 + kActionLayers - 1].fill_(100.0);
+  only_the_gripper_layer(model);
   auto x_base = at::rand({1, 3, 64, 64});
   auto [h, skips] = model.encode(x_base);
   auto cond = at::randn({1, 7}), cond_base = at::randn({1, 7});
@@ -222,10 +227,7 @@ TEST(SvgModel, LatentShiftMovesTheBaseAPixelPerUnitOfTheSample) {
   z[0][1] = 1.0;
   z[0][2] = 5.0;  // beyond the first two dimensions: no move
   auto y = model.decode(h, skips, x_base, cond, cond_base, z);
-  // y[r][c] = x_base[r - 1][c - 2] away from the borders.
-  auto inner = y.slice(2, 1, 64).slice(3, 2, 64);
-  auto moved = x_base.slice(2, 0, 63).slice(3, 0, 62);
-  EXPECT_LT((inner - moved).abs().max().item<float>(), 1e-4f);
+  EXPECT_LT(max_shift_error(y, x_base, 1, 2), 1e-4f);  // 1 down, 2 right
   auto still = model.decode(h, skips, x_base, cond, cond_base, at::zeros_like(z));
   EXPECT_LT((still - x_base).abs().max().item<float>(), 1e-5f);
 
